@@ -1,0 +1,223 @@
+"""`hermes-sms send`: a one-off SMS to a number or to the home channel."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from hermes_sms import messages
+from hermes_sms.cli.environment import Environment
+from hermes_sms.cli.errors import CliError
+from hermes_sms.cli.exit_status import ExitStatus
+
+if TYPE_CHECKING:
+    from hermes_sms.config import Settings
+    from hermes_sms.sending import SentPart
+    from hermes_sms.text import SmsPlan
+
+HELP = """Send an SMS to a number, or to the home channel.
+
+The recipient is --to, or SMS_HOME_CHANNEL when --to is not given.
+
+The message is converted from markdown to plain text, look-alike characters are replaced
+so it stays in the cheaper GSM-7 encoding (SMS_ENCODING=smart), and long text is split into
+parts of at most 1600 characters, each marked (1/3), (2/3), ...
+
+Exit status: 0 sent; 1 Twilio refused or kept failing; 2 usage or configuration error.
+"""
+
+
+def send_command(
+    ctx: typer.Context,
+    message: str | None = typer.Argument(
+        None, help="The text to send, or - to read it from standard input."
+    ),
+    to: str | None = typer.Option(
+        None, "--to", "-t", help="Recipient in E.164 form; default SMS_HOME_CHANNEL."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the parts, encodings and segments; send nothing."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    encoding: str | None = typer.Option(
+        None, "--encoding", help="smart or unicode; default SMS_ENCODING (smart)."
+    ),
+    no_markdown: bool = typer.Option(
+        False, "--no-markdown", help="Send the text exactly as given, without markdown conversion."
+    ),
+) -> int:
+    from hermes_sms.config import ENCODINGS, load_settings
+    from hermes_sms.text import plan_sms
+
+    env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+    settings = load_settings(env.environ, require_twilio=not dry_run)
+    recipient = _recipient(to, settings, required=not dry_run)
+    mode = (encoding or settings.encoding).lower()
+    if mode not in ENCODINGS:
+        raise CliError(f"--encoding must be smart or unicode, got {encoding!r}.", ExitStatus.USAGE)
+    text = _read_message(message, env)
+    plan = plan_sms(text, encoding=mode, markdown=not no_markdown)
+    if not plan.parts:
+        raise CliError(messages.EMPTY_MESSAGE, ExitStatus.USAGE)
+
+    if dry_run:
+        _render(env, plan, recipient, sent=None, json_output=json_output)
+        return ExitStatus.SUCCESS
+    assert recipient is not None
+    return _send(env, settings, recipient, plan, json_output)
+
+
+def _recipient(to: str | None, settings: Settings, *, required: bool) -> str | None:
+    from hermes_sms.phone import PhoneNumberError, normalize_e164
+
+    if to is not None:
+        try:
+            return normalize_e164(to)
+        except PhoneNumberError as exc:
+            raise CliError(
+                f"--to must be a phone number in E.164 form: {exc}.", ExitStatus.USAGE
+            ) from None
+    if settings.home_channel:
+        return settings.home_channel
+    if required:
+        raise CliError(messages.NO_RECIPIENT.format(env_file=settings.env_file), ExitStatus.USAGE)
+    return None
+
+
+def _read_message(message: str | None, env: Environment) -> str:
+    if message == "-" or (message is None and not env.stdin_isatty):
+        return env.stdin.read()
+    if message is None:
+        raise CliError(messages.NO_MESSAGE, ExitStatus.USAGE)
+    return message
+
+
+def _send(
+    env: Environment, settings: Settings, recipient: str, plan: SmsPlan, json_output: bool
+) -> int:
+    import asyncio
+
+    from hermes_sms.sending import SendError, send_plan
+    from hermes_sms.twilio.client import TwilioClient
+
+    twilio = settings.require_twilio()
+    err = env.console(stderr=True)
+
+    def on_retry(error: Exception, attempt: int, delay: float) -> None:
+        err.print(f"Twilio did not answer cleanly ({error}); retry {attempt} in {delay:.1f} s")
+
+    async def run() -> list[SentPart]:
+        async with TwilioClient(
+            twilio.account_sid,
+            twilio.auth_token,
+            base_url=twilio.api_base_url,
+            on_retry=on_retry,
+        ) as client:
+            return await send_plan(client, twilio, recipient, plan)
+
+    try:
+        sent = asyncio.run(run())
+    except SendError as failure:
+        _render_failure(env, plan, recipient, failure, json_output)
+        return ExitStatus.ERROR
+    _render(env, plan, recipient, sent=sent, json_output=json_output)
+    return ExitStatus.SUCCESS
+
+
+def _part_json(plan: SmsPlan, sent: list[SentPart] | None) -> list[dict[str, Any]]:
+    rows = []
+    for i, part in enumerate(plan.parts):
+        row: dict[str, Any] = {
+            "index": part.index,
+            "total": part.total,
+            "encoding": str(part.encoding.value),
+            "segments": part.segments,
+            "characters": len(part.body),
+            "body": part.body,
+        }
+        if sent is not None and i < len(sent):
+            row["sid"] = sent[i].sid
+            row["status"] = sent[i].status
+        rows.append(row)
+    return rows
+
+
+def _render(
+    env: Environment,
+    plan: SmsPlan,
+    recipient: str | None,
+    *,
+    sent: list[SentPart] | None,
+    json_output: bool,
+) -> None:
+    from hermes_sms.phone import redact
+
+    if json_output:
+        document = {
+            "ok": True,
+            "dry_run": sent is None,
+            "to": recipient,
+            "total_segments": plan.total_segments,
+            "parts": _part_json(plan, sent),
+        }
+        env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+
+    from rich.table import Table
+
+    console = env.console()
+    who = redact(recipient) if recipient else "(no recipient)"
+    if sent is None:
+        console.print(
+            f"Dry run: {len(plan.parts)} part(s), {plan.total_segments} segment(s) to {who}"
+        )
+        for part in plan.parts:
+            console.rule(
+                f"part {part.index}/{part.total} · {part.encoding.value} · "
+                f"{part.segments} segment(s) · {len(part.body)} characters"
+            )
+            console.print(part.body, markup=False)
+        return
+    table = Table("Part", "Twilio SID", "Encoding", "Segments")
+    for item in sent:
+        table.add_row(
+            f"{item.part.index}/{item.part.total}",
+            item.sid,
+            item.part.encoding.value,
+            str(item.part.segments),
+        )
+    console.print(table)
+    console.print(f"Sent {len(sent)} part(s), {plan.total_segments} segment(s) to {who}.")
+
+
+def _render_failure(
+    env: Environment, plan: SmsPlan, recipient: str, failure: Any, json_output: bool
+) -> None:
+    error = failure.error
+    if json_output:
+        document = {
+            "ok": False,
+            "dry_run": False,
+            "to": recipient,
+            "error": {
+                "part": failure.part.index,
+                "status": error.status,
+                "code": error.code,
+                "message": error.message,
+                "explanation": error.explanation,
+                "more_info": error.more_info,
+            },
+            "parts": _part_json(plan, failure.sent),
+        }
+        env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    err = env.console(stderr=True)
+    err.print(
+        messages.SEND_FAILED.format(
+            index=failure.part.index, total=failure.part.total, error=error
+        ),
+        markup=False,
+    )
+    if failure.sent:
+        err.print(messages.SEND_PARTIAL.format(sent=len(failure.sent)), markup=False)

@@ -1,0 +1,353 @@
+"""Settings from the process environment and `$HERMES_HOME/.env` (the environment wins).
+
+The variable names are a contract shared with other Hermes tools: never rename one. Every
+problem is collected before raising, so a user sees the whole list at once, each naming the
+variable and what it expects.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from hermes_sms import messages
+from hermes_sms.home import env_file, hermes_home
+from hermes_sms.phone import PhoneNumberError, normalize_e164, parse_number_list
+
+T = TypeVar("T")
+
+DEFAULT_API_BASE_URL = "https://api.twilio.com"
+DEFAULT_AGENT_URL = "http://127.0.0.1:8642/v1"
+DEFAULT_AGENT_MODEL = "hermes-agent"
+DEFAULT_SYSTEM_PROMPT = (
+    "You are answering by SMS text message. Reply in plain text: no markdown, no tables, no "
+    "code fences. Keep answers short and direct, a few sentences unless the user asks for more. "
+    "Do not use emoji unless the user asks for them: they make every message cost more."
+)
+ENCODINGS = ("smart", "unicode")
+AGENT_BACKENDS = ("openai", "echo")
+
+# What each required variable means, for "X is not set (...)" messages.
+REQUIRED_TWILIO = {
+    "TWILIO_ACCOUNT_SID": "your Twilio Account SID, AC followed by 32 hex characters",
+    "TWILIO_AUTH_TOKEN": "your Twilio auth token",
+    "TWILIO_PHONE_NUMBER": "your Twilio phone number in E.164 form, e.g. +15550100001",
+}
+
+_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(Exception):
+    """One or more configuration problems; `problems` lists each as a full sentence."""
+
+    def __init__(self, problems: list[str], env_path: Path | None = None) -> None:
+        self.problems = problems
+        self.env_path = env_path
+        super().__init__(messages.config_problems(problems))
+
+
+@dataclass(frozen=True)
+class TwilioConfig:
+    account_sid: str
+    auth_token: str = field(repr=False)
+    phone_number: str
+    messaging_service_sid: str | None = None
+    api_base_url: str = DEFAULT_API_BASE_URL
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `count` messages per sender within `window_seconds`."""
+
+    count: int
+    window_seconds: float
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    backend: str = "openai"
+    url: str = DEFAULT_AGENT_URL
+    api_key: str | None = field(default=None, repr=False)
+    model: str = DEFAULT_AGENT_MODEL
+    timeout: float = 120.0
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    history_turns: int = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    env_file: Path
+    twilio: TwilioConfig | None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+    webhook_url: str | None = None
+    allowed_users: tuple[str, ...] = ()
+    allow_all_users: bool = False
+    home_channel: str | None = None
+    home_channel_name: str = "Home"
+    encoding: str = "smart"
+    insecure_no_signature: bool = False
+    rate_limit: RateLimit | None = RateLimit(20, 600.0)
+    debounce_seconds: float = 2.0
+    max_concurrency: int = 8
+    agent: AgentConfig = field(default_factory=AgentConfig)
+
+    def require_twilio(self) -> TwilioConfig:
+        """The Twilio settings, for callers that were loaded with `require_twilio=True`."""
+        if self.twilio is None:
+            raise ConfigError(["the Twilio variables are not set"], self.env_file)
+        return self.twilio
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The merged configuration: `$HERMES_HOME/.env` overlaid by the process environment.
+
+    Empty values count as unset, so `TWILIO_PHONE_NUMBER=` in the environment does not hide
+    the value in the file. The process environment is never modified.
+    """
+    env = dict(os.environ if environ is None else environ)
+    merged: dict[str, str] = {}
+    path = env_file(env)
+    if path.is_file():
+        # Imported here: python-dotenv is only needed when a file exists.
+        from dotenv import dotenv_values
+
+        for key, value in dotenv_values(path).items():
+            if value is not None and value.strip():
+                merged[key] = value.strip()
+    for key, value in env.items():
+        if value.strip():
+            merged[key] = value.strip()
+    return merged
+
+
+class _Reader:
+    """Parses variables one by one, collecting problems instead of stopping at the first."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+        self.problems: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def parse(self, name: str, default: T, convert: Callable[[str], T], expected: str) -> T:
+        raw = self.values.get(name)
+        if raw is None:
+            return default
+        try:
+            return convert(raw)
+        except ValueError as exc:
+            detail = f" ({exc})" if str(exc) else ""
+            self.problems.append(f"{name} must be {expected}, got {raw!r}{detail}.")
+            return default
+
+    def number(self, name: str) -> str | None:
+        raw = self.values.get(name)
+        if raw is None:
+            return None
+        try:
+            return normalize_e164(raw)
+        except PhoneNumberError as exc:
+            self.problems.append(f"{name} must be a phone number in E.164 form: {exc}.")
+            return None
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("")
+
+
+def _port(raw: str) -> int:
+    port = int(raw)
+    if not 1 <= port <= 65535:
+        raise ValueError("")
+    return port
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("")
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("")
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = _non_negative_float(raw)
+    if value == 0:
+        raise ValueError("")
+    return value
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("")
+    return raw
+
+
+def _base_url(raw: str) -> str:
+    return _http_url(raw).rstrip("/")
+
+
+def _rate_limit(raw: str) -> RateLimit | None:
+    if raw.lower() in ("0", "off", "none"):
+        return None
+    count, sep, window = raw.partition("/")
+    if not sep:
+        raise ValueError("")
+    return RateLimit(_positive_int(count.strip()), _positive_float(window.strip()))
+
+
+def _choice(options: Iterable[str]) -> Callable[[str], str]:
+    allowed = tuple(options)
+
+    def convert(raw: str) -> str:
+        if raw.lower() not in allowed:
+            raise ValueError("")
+        return raw.lower()
+
+    return convert
+
+
+def _twilio(reader: _Reader, require: bool) -> TwilioConfig | None:
+    before = len(reader.problems)
+    missing = [name for name in REQUIRED_TWILIO if reader.get(name) is None]
+    sid = reader.get("TWILIO_ACCOUNT_SID")
+    if sid is not None and not _ACCOUNT_SID.match(sid):
+        reader.problems.append(
+            f"TWILIO_ACCOUNT_SID must be AC followed by 32 hex characters, got {sid!r}."
+        )
+    number = reader.number("TWILIO_PHONE_NUMBER")
+    service = reader.get("TWILIO_MESSAGING_SERVICE_SID")
+    if service is not None and not _SERVICE_SID.match(service):
+        reader.problems.append(
+            "TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex characters, "
+            f"got {service!r}."
+        )
+    base_url = reader.parse(
+        "TWILIO_API_BASE_URL", DEFAULT_API_BASE_URL, _base_url, "an http(s) URL"
+    )
+    if not require:
+        # `send --dry-run` needs no credentials: Twilio problems only matter when we talk to it.
+        del reader.problems[before:]
+        if missing or number is None:
+            return None
+    for name in missing:
+        reader.problems.append(
+            messages.MISSING_VARIABLE.format(name=name, meaning=REQUIRED_TWILIO[name])
+        )
+    if len(reader.problems) > before:
+        return None
+    assert sid is not None and number is not None
+    return TwilioConfig(
+        account_sid=sid,
+        auth_token=reader.get("TWILIO_AUTH_TOKEN") or "",
+        phone_number=number,
+        messaging_service_sid=service,
+        api_base_url=base_url,
+    )
+
+
+def _agent(reader: _Reader) -> AgentConfig:
+    default = AgentConfig()
+    return AgentConfig(
+        backend=reader.parse(
+            "SMS_AGENT_BACKEND", default.backend, _choice(AGENT_BACKENDS), "openai or echo"
+        ),
+        url=reader.parse("SMS_AGENT_URL", default.url, _base_url, "an http(s) URL ending in /v1"),
+        api_key=reader.get("SMS_AGENT_API_KEY"),
+        model=reader.get("SMS_AGENT_MODEL") or default.model,
+        timeout=reader.parse(
+            "SMS_AGENT_TIMEOUT", default.timeout, _positive_float, "a number of seconds above 0"
+        ),
+        system_prompt=reader.get("SMS_AGENT_SYSTEM_PROMPT") or default.system_prompt,
+        history_turns=reader.parse(
+            "SMS_AGENT_HISTORY_TURNS",
+            default.history_turns,
+            _non_negative_int,
+            "a whole number, 0 or more",
+        ),
+    )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, require_twilio: bool = True
+) -> Settings:
+    """Load and validate every setting; raise ConfigError listing all problems.
+
+    With `require_twilio=False` missing or malformed Twilio variables leave `twilio` as None
+    instead of failing (for offline commands such as `send --dry-run`).
+    """
+    env = dict(os.environ if environ is None else environ)
+    values = read_environment(env)
+    reader = _Reader(values)
+    twilio = _twilio(reader, require_twilio)
+    allowed: tuple[str, ...] = ()
+    raw_allowed = reader.get("SMS_ALLOWED_USERS")
+    if raw_allowed is not None:
+        try:
+            allowed = tuple(parse_number_list(raw_allowed))
+        except PhoneNumberError as exc:
+            reader.problems.append(
+                f"SMS_ALLOWED_USERS must be comma-separated E.164 numbers: {exc}."
+            )
+    settings = Settings(
+        home=hermes_home(env),
+        env_file=env_file(env),
+        twilio=twilio,
+        webhook_host=reader.get("SMS_WEBHOOK_HOST") or "0.0.0.0",
+        webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, _port, "a port number (1-65535)"),
+        webhook_url=reader.parse("SMS_WEBHOOK_URL", None, _http_url, "an http(s) URL"),
+        allowed_users=allowed,
+        allow_all_users=reader.parse("SMS_ALLOW_ALL_USERS", False, _boolean, "true or false"),
+        home_channel=reader.number("SMS_HOME_CHANNEL"),
+        home_channel_name=reader.get("SMS_HOME_CHANNEL_NAME") or "Home",
+        encoding=reader.parse("SMS_ENCODING", "smart", _choice(ENCODINGS), "smart or unicode"),
+        insecure_no_signature=reader.parse(
+            "SMS_INSECURE_NO_SIGNATURE", False, _boolean, "true or false"
+        ),
+        rate_limit=reader.parse(
+            "SMS_RATE_LIMIT",
+            RateLimit(20, 600.0),
+            _rate_limit,
+            "COUNT/SECONDS such as 20/600, or off",
+        ),
+        debounce_seconds=reader.parse(
+            "SMS_DEBOUNCE_SECONDS", 2.0, _non_negative_float, "a number of seconds, 0 or more"
+        ),
+        max_concurrency=reader.parse(
+            "SMS_MAX_CONCURRENCY", 8, _positive_int, "a whole number, 1 or more"
+        ),
+        agent=_agent(reader),
+    )
+    if reader.problems:
+        raise ConfigError(reader.problems, settings.env_file)
+    return settings

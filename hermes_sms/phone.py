@@ -1,0 +1,92 @@
+"""Phone numbers: parsing to E.164 with `phonenumbers`, and redaction for logs and output.
+
+Numbers are compared and stored only in E.164 form, so `+1 (555) 010-0002` and `+15550100002`
+are the same sender everywhere (allowlist, history, opt-outs).
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+_NO_COUNTRY_HINT = "start it with + and the country code, e.g. +15550100002"
+
+
+class PhoneNumberError(ValueError):
+    """A value that is not a usable phone number; the message says why and how to fix it."""
+
+
+def normalize_e164(raw: str) -> str:
+    """Return `raw` as an E.164 number (`+15550100002`) or raise PhoneNumberError.
+
+    We accept any *possible* number rather than only numbers `phonenumbers` knows to be
+    assigned: its metadata lags real allocations and test ranges such as 555-01xx must work.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise PhoneNumberError("is empty")
+    if not text.startswith("+"):
+        # Without a country code the number is ambiguous; guessing a region would route SMS to
+        # the wrong country, so we refuse and say what to write instead.
+        raise PhoneNumberError(f"{text!r} has no country code: {_NO_COUNTRY_HINT}")
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneNumberError(f"{text!r} is not a phone number ({exc._msg})") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise PhoneNumberError(f"{text!r} has the wrong number of digits for its country")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_number_list(raw: str) -> list[str]:
+    """Parse a comma-separated list of numbers into unique E.164 numbers, in the given order.
+
+    Raises PhoneNumberError naming the first bad entry.
+    """
+    numbers: list[str] = []
+    for entry in (raw or "").split(","):
+        if not entry.strip():
+            continue
+        number = normalize_e164(entry)
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def redact(number: str) -> str:
+    """`+15550104567` → `+1555***4567`: enough to tell numbers apart in a log, not to dial them."""
+    text = (number or "").strip()
+    if len(text) >= 10:
+        return f"{text[:5]}***{text[-4:]}"
+    # Too short to keep nine characters without showing nearly all of it.
+    return f"{text[:2]}***{text[-2:]}" if len(text) > 4 else "***"
+
+
+# A phone-like run: optional +, a digit, then digits and the usual separators, ending in a digit,
+# with at least 7 digits overall. The look-behind keeps it out of SIDs (SM1234…) and words.
+_PHONE_LIKE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{5,18}\d(?![\w])")
+
+
+# Without a +, only forms that are unmistakably phone numbers: a long run of digits, or the
+# North American (555) 010-4567 / 555-010-4567 / 555.010.4567 shapes.
+_LOCAL_FORMS = re.compile(r"^(\d{10,15}|\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4})$")
+
+
+def redact_text(text: str) -> str:
+    """Redact every phone-like number inside free text (message bodies, log lines)."""
+
+    def _replace(match: re.Match[str]) -> str:
+        found = match.group(0)
+        digits = re.sub(r"\D", "", found)
+        if found.startswith("+") or _LOCAL_FORMS.match(found):
+            return redact(("+" if found.startswith("+") else "") + digits)
+        # Anything else with separators (dates, times, versions, amounts) is left alone.
+        return found
+
+    return _PHONE_LIKE.sub(_replace, text)
+
+
+def session_digits(number: str) -> str:
+    """The digits of a number, used for per-phone session ids (`sms-15550100002`)."""
+    return re.sub(r"\D", "", number)
