@@ -60,7 +60,7 @@ def redact(number: str) -> str:
     if len(text) >= 10:
         return f"{text[:5]}***{text[-4:]}"
     # Too short to keep nine characters without showing nearly all of it.
-    return f"{text[:2]}***{text[-2:]}" if len(text) > 4 else "***"
+    return f"{text[:2]}***{text[-2:]}" if len(text) >= 8 else "***"
 
 
 # A phone-like run: optional +, a digit, then digits and the usual separators, ending in a digit,

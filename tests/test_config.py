@@ -1,0 +1,184 @@
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from hermes_sms.config import ConfigError, RateLimit, load_settings, read_environment
+from hermes_sms.home import ensure_private_dir, env_file, hermes_home
+
+SID = "AC" + "0123456789abcdef" * 2
+GOOD = {
+    "TWILIO_ACCOUNT_SID": SID,
+    "TWILIO_AUTH_TOKEN": "secret-token-value",
+    "TWILIO_PHONE_NUMBER": "+1 555 010 0001",
+}
+
+
+def env(home: Path, **values: str) -> dict[str, str]:
+    return {"HERMES_HOME": str(home), **values}
+
+
+def write_env(home: Path, text: str) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / ".env"
+    path.write_text(text)
+    return path
+
+
+def test_home_defaults_to_dot_hermes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert hermes_home({}) == tmp_path / ".hermes"
+    assert env_file({"HERMES_HOME": "/x/y"}) == Path("/x/y/.env")
+
+
+def test_hermes_home_from_process_environment(isolated_home: Path) -> None:
+    assert hermes_home() == isolated_home
+    assert os.environ["HERMES_HOME"] == str(isolated_home)
+
+
+def test_loads_from_env_file(isolated_home: Path) -> None:
+    write_env(
+        isolated_home,
+        f"# my settings\nTWILIO_ACCOUNT_SID={SID}\nTWILIO_AUTH_TOKEN='tok en'\n"
+        'TWILIO_PHONE_NUMBER="+1 (555) 010-0001"\nSMS_ALLOWED_USERS=+1 555 010 0002,+15550100003\n',
+    )
+    settings = load_settings(env(isolated_home))
+    assert settings.twilio is not None
+    assert settings.twilio.account_sid == SID
+    assert settings.twilio.auth_token == "tok en"
+    assert settings.twilio.phone_number == "+15550100001"
+    assert settings.allowed_users == ("+15550100002", "+15550100003")
+    assert settings.env_file == isolated_home / ".env"
+
+
+def test_environment_wins_over_file(isolated_home: Path) -> None:
+    write_env(isolated_home, "SMS_WEBHOOK_PORT=9000\nSMS_HOME_CHANNEL_NAME=File\n")
+    values = read_environment(env(isolated_home, SMS_WEBHOOK_PORT="9100"))
+    assert values["SMS_WEBHOOK_PORT"] == "9100"
+    assert values["SMS_HOME_CHANNEL_NAME"] == "File"
+    settings = load_settings(env(isolated_home, SMS_WEBHOOK_PORT="9100", **GOOD))
+    assert settings.webhook_port == 9100
+    assert settings.home_channel_name == "File"
+
+
+def test_empty_environment_value_does_not_hide_file_value(isolated_home: Path) -> None:
+    write_env(isolated_home, "SMS_HOME_CHANNEL=+15550100002\n")
+    settings = load_settings(env(isolated_home, SMS_HOME_CHANNEL="", **GOOD))
+    assert settings.home_channel == "+15550100002"
+
+
+def test_defaults(isolated_home: Path) -> None:
+    settings = load_settings(env(isolated_home, **GOOD))
+    assert settings.twilio is not None
+    assert settings.twilio.api_base_url == "https://api.twilio.com"
+    assert settings.twilio.messaging_service_sid is None
+    assert (settings.webhook_host, settings.webhook_port) == ("0.0.0.0", 8080)
+    assert settings.webhook_url is None
+    assert settings.allowed_users == ()
+    assert settings.allow_all_users is False
+    assert settings.home_channel is None
+    assert settings.home_channel_name == "Home"
+    assert settings.encoding == "smart"
+    assert settings.rate_limit == RateLimit(20, 600.0)
+    assert settings.agent.url == "http://127.0.0.1:8642/v1"
+    assert settings.agent.history_turns == 20
+
+
+def test_optional_values_parse(isolated_home: Path) -> None:
+    settings = load_settings(
+        env(
+            isolated_home,
+            TWILIO_MESSAGING_SERVICE_SID="MG" + "ab" * 16,
+            TWILIO_API_BASE_URL="http://127.0.0.1:9999/",
+            SMS_WEBHOOK_URL="https://example.com/webhooks/twilio",
+            SMS_ALLOW_ALL_USERS="TRUE",
+            SMS_HOME_CHANNEL="+1-555-010-0009",
+            SMS_ENCODING="Unicode",
+            SMS_RATE_LIMIT="5/60",
+            SMS_AGENT_BACKEND="echo",
+            SMS_AGENT_HISTORY_TURNS="0",
+            **GOOD,
+        )
+    )
+    assert settings.twilio is not None
+    assert settings.twilio.messaging_service_sid == "MG" + "ab" * 16
+    assert settings.twilio.api_base_url == "http://127.0.0.1:9999"
+    assert settings.webhook_url == "https://example.com/webhooks/twilio"
+    assert settings.allow_all_users is True
+    assert settings.home_channel == "+15550100009"
+    assert settings.encoding == "unicode"
+    assert settings.rate_limit == RateLimit(5, 60.0)
+    assert settings.agent.backend == "echo"
+    assert settings.agent.history_turns == 0
+    assert load_settings(env(isolated_home, SMS_RATE_LIMIT="off", **GOOD)).rate_limit is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("TWILIO_ACCOUNT_SID", "AC123", "TWILIO_ACCOUNT_SID must be AC followed by 32 hex"),
+        ("TWILIO_PHONE_NUMBER", "5550100001", "TWILIO_PHONE_NUMBER must be a phone number"),
+        ("TWILIO_MESSAGING_SERVICE_SID", "XY12", "TWILIO_MESSAGING_SERVICE_SID must be MG"),
+        ("TWILIO_API_BASE_URL", "api.twilio.com", "TWILIO_API_BASE_URL must be an http(s) URL"),
+        ("SMS_WEBHOOK_PORT", "eighty", "SMS_WEBHOOK_PORT must be a port number"),
+        ("SMS_WEBHOOK_PORT", "70000", "SMS_WEBHOOK_PORT must be a port number"),
+        ("SMS_WEBHOOK_URL", "example.com/hook", "SMS_WEBHOOK_URL must be an http(s) URL"),
+        ("SMS_ALLOWED_USERS", "+15550100002,abc", "SMS_ALLOWED_USERS must be comma-separated"),
+        ("SMS_ALLOW_ALL_USERS", "maybe", "SMS_ALLOW_ALL_USERS must be true or false"),
+        ("SMS_HOME_CHANNEL", "0100002", "SMS_HOME_CHANNEL must be a phone number"),
+        ("SMS_ENCODING", "utf-8", "SMS_ENCODING must be smart or unicode"),
+        ("SMS_RATE_LIMIT", "20", "SMS_RATE_LIMIT must be COUNT/SECONDS"),
+        ("SMS_RATE_LIMIT", "0/60", "SMS_RATE_LIMIT must be COUNT/SECONDS"),
+        ("SMS_DEBOUNCE_SECONDS", "-1", "SMS_DEBOUNCE_SECONDS must be a number of seconds"),
+        ("SMS_MAX_CONCURRENCY", "0", "SMS_MAX_CONCURRENCY must be a whole number"),
+        ("SMS_AGENT_TIMEOUT", "nan", "SMS_AGENT_TIMEOUT must be a number of seconds"),
+        ("SMS_AGENT_HISTORY_TURNS", "-2", "SMS_AGENT_HISTORY_TURNS must be a whole number"),
+        ("SMS_AGENT_BACKEND", "gpt", "SMS_AGENT_BACKEND must be openai or echo"),
+        ("SMS_INSECURE_NO_SIGNATURE", "sure", "SMS_INSECURE_NO_SIGNATURE must be true or false"),
+    ],
+)
+def test_bad_value_names_variable_and_expectation(
+    isolated_home: Path, name: str, value: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(isolated_home, **{**GOOD, name: value}))
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith(expected)
+
+
+def test_all_problems_listed_at_once(isolated_home: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(isolated_home, SMS_WEBHOOK_PORT="x", SMS_ENCODING="y"))
+    text = str(info.value)
+    assert "5 problems" in text
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"):
+        assert f"{name} is not set" in text
+    assert "SMS_WEBHOOK_PORT" in text and "SMS_ENCODING" in text
+
+
+def test_auth_token_never_in_messages_or_repr(isolated_home: Path) -> None:
+    settings = load_settings(env(isolated_home, **GOOD))
+    assert "secret-token-value" not in repr(settings)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(isolated_home, **{**GOOD, "TWILIO_ACCOUNT_SID": "bad"}))
+    assert "secret-token-value" not in str(info.value)
+
+
+def test_twilio_optional_when_not_required(isolated_home: Path) -> None:
+    settings = load_settings(env(isolated_home, TWILIO_ACCOUNT_SID="bad"), require_twilio=False)
+    assert settings.twilio is None
+    # Problems outside Twilio still count.
+    with pytest.raises(ConfigError):
+        load_settings(env(isolated_home, SMS_ENCODING="x"), require_twilio=False)
+
+
+def test_ensure_private_dir_tightens_mode(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "home"
+    target.mkdir(parents=True, mode=0o755)
+    target.chmod(0o755)
+    ensure_private_dir(target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
+    fresh = tmp_path / "fresh"
+    ensure_private_dir(fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
