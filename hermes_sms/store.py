@@ -1,0 +1,449 @@
+"""The gateway's durable state in one SQLite file under `$HERMES_HOME`.
+
+Why SQLite in WAL mode: an acknowledged webhook must survive a crash, and a reply part that
+Twilio accepted must never be sent twice. Both need a write that is on disk before we answer;
+WAL makes those writes cheap and lets readers run beside the writer.
+
+`synchronous=NORMAL` in WAL mode survives a killed process (the promise we make and test);
+a power cut may lose the last few commits, which FULL would prevent at a cost of one fsync per
+webhook. The calls are short and made straight from the event loop: a thread hop would cost
+more than the query.
+
+Schema changes are numbered migrations applied in order and recorded in `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hermes_sms.home import ensure_private_dir
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: inbox, outbox, conversation history and opt-outs.
+    """
+    CREATE TABLE inbound (
+        id INTEGER PRIMARY KEY,
+        message_sid TEXT NOT NULL UNIQUE,
+        sender TEXT NOT NULL,
+        body TEXT NOT NULL,
+        media TEXT NOT NULL DEFAULT '[]',
+        received_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        note TEXT
+    );
+    CREATE INDEX inbound_pending ON inbound (state, sender, id);
+
+    CREATE TABLE outbound (
+        id INTEGER PRIMARY KEY,
+        recipient TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        part_index INTEGER NOT NULL,
+        part_total INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        encoding TEXT NOT NULL,
+        segments INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        twilio_sid TEXT UNIQUE,
+        delivery_status TEXT,
+        error_code INTEGER,
+        error_message TEXT,
+        created_at REAL NOT NULL,
+        sending_at REAL,
+        sent_at REAL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX outbound_queue ON outbound (state, recipient, id);
+
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX history_number ON history (number, id);
+
+    CREATE TABLE opt_outs (
+        number TEXT PRIMARY KEY,
+        opted_out_at REAL NOT NULL,
+        reason TEXT NOT NULL
+    );
+    """,
+)
+
+# Outbound states: queued → sending → sent; or failed (Twilio refused), or skipped (opted out).
+QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
+# Inbound states: pending until a turn handles it; done; ignored (no reply owed).
+PENDING, DONE, IGNORED = "pending", "done", "ignored"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    id: int
+    message_sid: str
+    sender: str
+    body: str
+    media: tuple[tuple[str, str], ...]  # (content type, url)
+    received_at: float
+
+
+@dataclass(frozen=True)
+class OutboundPart:
+    id: int
+    recipient: str
+    kind: str
+    part_index: int
+    part_total: int
+    body: str
+    encoding: str
+    segments: int
+    state: str
+    attempts: int
+    twilio_sid: str | None
+    delivery_status: str | None
+    error_code: int | None
+    sending_at: float | None
+
+
+@dataclass(frozen=True)
+class NewPart:
+    """A part to queue: what the text pipeline planned."""
+
+    body: str
+    encoding: str
+    segments: int
+
+
+class Store:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating if needed) the database at `path` and bring its schema up to date."""
+        try:
+            ensure_private_dir(path.parent)
+            existed = path.exists()
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            if not existed:
+                path.chmod(0o600)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=5000")
+            store = cls(connection, path)
+            store._migrate()
+            # Prove we can write now, not at the first webhook: a read-only file or folder must
+            # stop the gateway at start with a clear message instead of losing messages later.
+            with store._transaction() as db:
+                db.execute("CREATE TABLE IF NOT EXISTS write_check (x)")
+                db.execute("DROP TABLE write_check")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot use the database {path}: {exc}") from exc
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        current = self.schema_version
+        for number, script in enumerate(MIGRATIONS, start=1):
+            if number <= current:
+                continue
+            with self._transaction() as db:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- inbound -------------------------------------------------------------------------
+
+    def record_inbound(
+        self,
+        message_sid: str,
+        sender: str,
+        body: str,
+        media: Sequence[tuple[str, str]] = (),
+        *,
+        state: str = PENDING,
+        note: str | None = None,
+        received_at: float | None = None,
+    ) -> bool:
+        """Store an inbound message; False when this MessageSid was stored before (a retry)."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO inbound"
+                " (message_sid, sender, body, media, received_at, state, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    message_sid,
+                    sender,
+                    body,
+                    json.dumps([list(item) for item in media]),
+                    time.time() if received_at is None else received_at,
+                    state,
+                    note,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    def pending_inbound(self, sender: str) -> list[InboundMessage]:
+        rows = self._db.execute(
+            "SELECT * FROM inbound WHERE state = ? AND sender = ? ORDER BY id", (PENDING, sender)
+        ).fetchall()
+        return [_inbound(row) for row in rows]
+
+    def senders_with_work(self) -> list[str]:
+        """Senders with unanswered messages or unsent parts: the work to resume at start."""
+        rows = self._db.execute(
+            "SELECT sender FROM inbound WHERE state = ?"
+            " UNION SELECT recipient FROM outbound WHERE state IN (?, ?)",
+            (PENDING, QUEUED, SENDING),
+        ).fetchall()
+        return sorted(row[0] for row in rows)
+
+    def last_received_at(self, sender: str) -> float | None:
+        row = self._db.execute(
+            "SELECT MAX(received_at) FROM inbound WHERE sender = ? AND state = ?",
+            (sender, PENDING),
+        ).fetchone()
+        return row[0]
+
+    def finish_turn(
+        self,
+        sender: str,
+        inbound_ids: Iterable[int],
+        parts: Sequence[NewPart],
+        *,
+        kind: str = "reply",
+        history: Sequence[tuple[str, str]] = (),
+        note: str | None = None,
+    ) -> list[int]:
+        """In one transaction: close the inbound messages, add history, queue the reply parts.
+
+        Doing all three atomically is what makes replies exactly-once across a crash: either
+        the turn is still pending (and runs again) or its parts are queued (and get sent).
+        """
+        now = time.time()
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE inbound SET state = ?, note = ? WHERE id = ?",
+                [(DONE, note, inbound_id) for inbound_id in inbound_ids],
+            )
+            db.executemany(
+                "INSERT INTO history (number, role, content, created_at) VALUES (?, ?, ?, ?)",
+                [(sender, role, content, now) for role, content in history],
+            )
+            return self._queue(db, sender, parts, kind, now)
+
+    def queue_outbound(self, recipient: str, parts: Sequence[NewPart], *, kind: str) -> list[int]:
+        """Queue parts that answer no stored inbound message (notices)."""
+        with self._transaction() as db:
+            return self._queue(db, recipient, parts, kind, time.time())
+
+    @staticmethod
+    def _queue(
+        db: sqlite3.Connection, recipient: str, parts: Sequence[NewPart], kind: str, now: float
+    ) -> list[int]:
+        ids = []
+        for index, part in enumerate(parts, start=1):
+            cursor = db.execute(
+                "INSERT INTO outbound (recipient, kind, part_index, part_total, body, encoding,"
+                " segments, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    recipient,
+                    kind,
+                    index,
+                    len(parts),
+                    part.body,
+                    part.encoding,
+                    part.segments,
+                    now,
+                    now,
+                ),
+            )
+            ids.append(int(cursor.lastrowid or 0))
+        return ids
+
+    # --- outbound ------------------------------------------------------------------------
+
+    def unsent_parts(self, recipient: str) -> list[OutboundPart]:
+        """Queued and in-flight parts for one recipient, oldest first (the order to send)."""
+        rows = self._db.execute(
+            "SELECT * FROM outbound WHERE recipient = ? AND state IN (?, ?) ORDER BY id",
+            (recipient, QUEUED, SENDING),
+        ).fetchall()
+        return [_outbound(row) for row in rows]
+
+    def part(self, part_id: int) -> OutboundPart | None:
+        row = self._db.execute("SELECT * FROM outbound WHERE id = ?", (part_id,)).fetchone()
+        return _outbound(row) if row else None
+
+    def parts_by_state(self, state: str) -> list[OutboundPart]:
+        rows = self._db.execute(
+            "SELECT * FROM outbound WHERE state = ? ORDER BY id", (state,)
+        ).fetchall()
+        return [_outbound(row) for row in rows]
+
+    def mark_sending(self, part_id: int) -> None:
+        """Recorded before the request: on restart a part left here may already be at Twilio."""
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbound SET state = ?, attempts = attempts + 1, sending_at = ?,"
+                " updated_at = ? WHERE id = ?",
+                (SENDING, now, now, part_id),
+            )
+
+    def mark_sent(self, part_id: int, sid: str, status: str) -> None:
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbound SET state = ?, twilio_sid = ?, delivery_status = ?,"
+                " sent_at = ?, updated_at = ? WHERE id = ?",
+                (SENT, sid, status, now, now, part_id),
+            )
+
+    def mark_failed(self, part_id: int, code: int | None, message: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbound SET state = ?, error_code = ?, error_message = ?,"
+                " updated_at = ? WHERE id = ?",
+                (FAILED, code, message, time.time(), part_id),
+            )
+
+    def requeue(self, part_id: int) -> None:
+        """Back to the queue after transient failures outlasted the client's retries."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbound SET state = ?, updated_at = ? WHERE id = ?",
+                (QUEUED, time.time(), part_id),
+            )
+
+    def skip_unsent(self, recipient: str, reason: str) -> int:
+        """Drop every unsent part for a recipient (they opted out); returns how many."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE outbound SET state = ?, error_message = ?, updated_at = ?"
+                " WHERE recipient = ? AND state IN (?, ?)",
+                (SKIPPED, reason, time.time(), recipient, QUEUED, SENDING),
+            )
+            return cursor.rowcount
+
+    def update_delivery(self, sid: str, status: str, error_code: int | None) -> str | None:
+        """Apply a status callback; returns the part's recipient, or None for an unknown SID."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT recipient FROM outbound WHERE twilio_sid = ?", (sid,)
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE outbound SET delivery_status = ?, error_code = COALESCE(?, error_code),"
+                " updated_at = ? WHERE twilio_sid = ?",
+                (status, error_code, time.time(), sid),
+            )
+            return str(row[0])
+
+    # --- history -------------------------------------------------------------------------
+
+    def history(self, number: str, turns: int) -> list[tuple[str, str]]:
+        """The last `turns` user/assistant exchanges, oldest first."""
+        if turns <= 0:
+            return []
+        rows = self._db.execute(
+            "SELECT role, content FROM history WHERE number = ? ORDER BY id DESC LIMIT ?",
+            (number, turns * 2),
+        ).fetchall()
+        return [(row[0], row[1]) for row in reversed(rows)]
+
+    def clear_history(self, number: str) -> int:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM history WHERE number = ?", (number,)).rowcount
+
+    # --- opt-outs ------------------------------------------------------------------------
+
+    def set_opted_out(self, number: str, opted_out: bool, reason: str = "") -> None:
+        with self._transaction() as db:
+            if opted_out:
+                db.execute(
+                    "INSERT OR REPLACE INTO opt_outs (number, opted_out_at, reason)"
+                    " VALUES (?, ?, ?)",
+                    (number, time.time(), reason),
+                )
+            else:
+                db.execute("DELETE FROM opt_outs WHERE number = ?", (number,))
+
+    def is_opted_out(self, number: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM opt_outs WHERE number = ?", (number,)).fetchone()
+        return row is not None
+
+    # --- inspection (tests, doctor) ------------------------------------------------------
+
+    def count(self, table: str, **where: object) -> int:
+        if table not in ("inbound", "outbound", "history", "opt_outs"):
+            raise ValueError(f"unknown table {table!r}")
+        if not all(column.isidentifier() for column in where):
+            raise ValueError("column names must be identifiers")
+        clause = " AND ".join(f"{column} = ?" for column in where) or "1"
+        row = self._db.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE {clause}", tuple(where.values())
+        ).fetchone()
+        return int(row[0])
+
+
+def _inbound(row: sqlite3.Row) -> InboundMessage:
+    media = tuple((str(item[0]), str(item[1])) for item in json.loads(row["media"]))
+    return InboundMessage(
+        id=row["id"],
+        message_sid=row["message_sid"],
+        sender=row["sender"],
+        body=row["body"],
+        media=media,
+        received_at=row["received_at"],
+    )
+
+
+def _outbound(row: sqlite3.Row) -> OutboundPart:
+    return OutboundPart(
+        id=row["id"],
+        recipient=row["recipient"],
+        kind=row["kind"],
+        part_index=row["part_index"],
+        part_total=row["part_total"],
+        body=row["body"],
+        encoding=row["encoding"],
+        segments=row["segments"],
+        state=row["state"],
+        attempts=row["attempts"],
+        twilio_sid=row["twilio_sid"],
+        delivery_status=row["delivery_status"],
+        error_code=row["error_code"],
+        sending_at=row["sending_at"],
+    )
