@@ -26,3 +26,16 @@ def config_problems(problems: list[str]) -> str:
         return f"{CONFIG_PROBLEMS_HEADER}\n  - {problems[0]}"
     header = CONFIG_PROBLEMS_HEADER_PLURAL.format(count=len(problems))
     return header + "".join(f"\n  - {problem}" for problem in problems)
+
+
+# --- SMS texts the gateway sends (kept short: every segment is paid for) -------------------
+RATE_LIMIT_NOTICE = "You're sending messages faster than I can answer. Please wait a few minutes."
+AGENT_APOLOGY = "Sorry, I couldn't answer that just now. Please try again in a moment."
+RESET_DONE = "Conversation cleared. Your next message starts fresh."
+CHAT_HELP = (
+    "Text me anything and I'll answer.\n"
+    "/reset (or /new) - start a new conversation\n"
+    "/help - this list\n"
+    "STOP - no more messages, START - resume"
+)
+MEDIA_LINE = "[attachment {index}: {content_type} {url}]"

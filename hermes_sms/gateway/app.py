@@ -1,0 +1,170 @@
+"""aiohttp routes, kept thin: read the request, verify it, hand it to the core, answer TwiML.
+
+Every answer to Twilio is decided here: 200 with an empty `<Response/>` for anything we
+accept or deliberately ignore, 403 for a bad signature, 400/413 for bad input, 503 when the
+database cannot take the message (so the failure shows in Twilio's console instead of a
+silent loss). Bad input never produces a 5xx.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from multidict import MultiDict
+
+from hermes_sms import __version__
+from hermes_sms.config import Settings
+from hermes_sms.gateway.inbound import InboundHandler, MalformedWebhook, parse_form
+from hermes_sms.gateway.verify import public_url
+from hermes_sms.phone import redact
+from hermes_sms.store import Store
+from hermes_sms.twilio.signature import SIGNATURE_HEADER, is_valid_signature
+
+WEBHOOK_PATH = "/webhooks/twilio"
+STATUS_PATH = "/webhooks/twilio/status"
+HEALTH_PATH = "/health"
+SERVICE_NAME = "hermes-sms-gateway"
+MAX_BODY_BYTES = 64 * 1024
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+FORM_TYPE = "application/x-www-form-urlencoded"
+OPTED_OUT_CODE = "21610"
+
+
+def twiml() -> web.Response:
+    return web.Response(text=EMPTY_TWIML, content_type="application/xml")
+
+
+class WebhookRoutes:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        inbound: InboundHandler,
+        log: logging.Logger,
+    ) -> None:
+        self._settings = settings
+        self._twilio = settings.require_twilio()
+        self._store = store
+        self._inbound = inbound
+        self._log = log
+
+    async def _verified_form(
+        self, request: web.Request, configured_url: str | None
+    ) -> MultiDict[str]:
+        """The form's fields once the request is proven to come from Twilio; else raise."""
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=MAX_BODY_BYTES, actual_size=request.content_length
+            )
+        if request.content_type != FORM_TYPE:
+            raise web.HTTPBadRequest(text="expected application/x-www-form-urlencoded")
+        raw = await request.read()  # bounded by client_max_size: 413 beyond it
+        try:
+            fields = MultiDict(
+                parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+            )
+        except (UnicodeDecodeError, ValueError):
+            raise web.HTTPBadRequest(text="undecodable form body") from None
+        if not self._settings.insecure_no_signature:
+            url = public_url(
+                scheme=request.scheme,
+                host=request.host,
+                path_qs=request.path_qs,
+                headers=request.headers,
+                configured_url=configured_url,
+            )
+            signature = request.headers.get(SIGNATURE_HEADER)
+            if not is_valid_signature(self._twilio.auth_token, url, fields, signature):
+                why = "missing" if not signature else "invalid"
+                self._log.warning("rejected webhook: %s X-Twilio-Signature (for %s)", why, url)
+                raise web.HTTPForbidden(text="invalid signature")
+        account = fields.get("AccountSid")
+        if account != self._twilio.account_sid:
+            self._log.warning("rejected webhook: AccountSid is not ours")
+            raise web.HTTPForbidden(text="wrong account")
+        return fields
+
+    async def message(self, request: web.Request) -> web.Response:
+        fields = await self._verified_form(request, self._settings.webhook_url)
+        try:
+            form = parse_form(fields)
+        except MalformedWebhook as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        try:
+            self._inbound.handle(form)
+        except sqlite3.Error as exc:
+            # Not acknowledged, so Twilio records the failure and the user can see it.
+            self._log.error("could not store message %s: %s", form.message_sid, exc)
+            raise web.HTTPServiceUnavailable(text="storage unavailable") from None
+        return twiml()
+
+    async def status(self, request: web.Request) -> web.Response:
+        configured = status_callback_url(self._settings.webhook_url)
+        fields = await self._verified_form(request, configured)
+        sid = fields.get("MessageSid") or fields.get("SmsSid") or ""
+        status = fields.get("MessageStatus") or fields.get("SmsStatus") or ""
+        if not sid or not status:
+            raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
+        code_text = fields.get("ErrorCode") or ""
+        code = int(code_text) if code_text.isdigit() else None
+        try:
+            recipient = self._store.update_delivery(sid, status.lower(), code)
+            if recipient and code_text == OPTED_OUT_CODE:
+                self._store.set_opted_out(recipient, True, OPTED_OUT_CODE)
+                self._store.skip_unsent(recipient, "recipient opted out")
+        except sqlite3.Error as exc:
+            self._log.error("could not record status of %s: %s", sid, exc)
+            raise web.HTTPServiceUnavailable(text="storage unavailable") from None
+        if recipient is None:
+            self._log.info("status %s for unknown message %s", status, sid)
+        elif code is not None or status.lower() in ("failed", "undelivered"):
+            from hermes_sms.twilio.errors import explain
+
+            self._log.warning(
+                "delivery to %s %s: %s (%s)", redact(recipient), sid, status, explain(code)
+            )
+        else:
+            self._log.info("delivery to %s %s: %s", redact(recipient), sid, status)
+        return twiml()
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "service": SERVICE_NAME, "version": __version__})
+
+
+def status_callback_url(webhook_url: str | None) -> str | None:
+    """Where Twilio posts delivery statuses: the webhook URL plus `/status`.
+
+    Derived rather than configured so that one public URL (one tunnel) serves both routes.
+    """
+    if not webhook_url:
+        return None
+    base, sep, query = webhook_url.partition("?")
+    return base.rstrip("/") + "/status" + (sep + query if sep else "")
+
+
+@web.middleware
+async def _never_crash(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A bug must not answer with a stack trace; log it (redacted) and answer 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        logging.getLogger("hermes_sms.gateway").error(
+            "internal error on %s: %s: %s", request.path, type(exc).__name__, exc
+        )
+        return web.Response(status=500, text="internal error")
+
+
+def create_app(routes: WebhookRoutes) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_never_crash])
+    app.router.add_post(WEBHOOK_PATH, routes.message)
+    app.router.add_post(STATUS_PATH, routes.status)
+    app.router.add_get(HEALTH_PATH, routes.health)
+    return app

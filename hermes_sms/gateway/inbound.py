@@ -1,0 +1,168 @@
+"""What to do with one verified inbound webhook: authorise, dedupe, store, or ignore.
+
+Framework-neutral and synchronous: it takes the form's fields and returns an outcome, after
+the message is on disk when it is accepted. The aiohttp layer only answers with TwiML.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from hermes_sms import messages
+from hermes_sms.config import Settings
+from hermes_sms.gateway.compose import compose
+from hermes_sms.gateway.keywords import Keyword, carrier_keyword
+from hermes_sms.gateway.ratelimit import SenderRateLimiter, Verdict
+from hermes_sms.phone import PhoneNumberError, normalize_e164, redact
+from hermes_sms.store import IGNORED, Store
+
+MAX_MEDIA = 10  # Twilio delivers at most 10 media items per MMS.
+
+
+class MalformedWebhook(ValueError):
+    """The form lacks a field every Twilio message webhook has, or it is unusable."""
+
+
+@dataclass(frozen=True)
+class InboundForm:
+    message_sid: str
+    account_sid: str
+    sender: str  # as Twilio wrote it; normalised later
+    body: str
+    media: tuple[tuple[str, str], ...]  # (content type, url)
+
+
+def parse_form(params: Mapping[str, str]) -> InboundForm:
+    """Pick the fields we use; the signature was already checked over every field."""
+    message_sid = params.get("MessageSid") or params.get("SmsMessageSid") or ""
+    sender = params.get("From", "")
+    if not message_sid or not sender:
+        raise MalformedWebhook("MessageSid and From are required")
+    try:
+        count = min(int(params.get("NumMedia") or 0), MAX_MEDIA)
+    except ValueError:
+        raise MalformedWebhook("NumMedia is not a number") from None
+    media = []
+    for index in range(max(count, 0)):
+        url = params.get(f"MediaUrl{index}")
+        if url:
+            kind = params.get(f"MediaContentType{index}") or "application/octet-stream"
+            media.append((kind, url))
+    return InboundForm(
+        message_sid=message_sid,
+        account_sid=params.get("AccountSid", ""),
+        sender=sender,
+        body=params.get("Body", ""),
+        media=tuple(media),
+    )
+
+
+class Outcome(Enum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    ECHO = "echo"
+    UNAUTHORISED = "unauthorised"
+    OPTED_OUT = "opted-out"
+    OPTED_IN = "opted-in"
+    CARRIER_HELP = "carrier-help"
+    STILL_OPTED_OUT = "still-opted-out"
+    RATE_LIMITED = "rate-limited"
+
+
+class InboundHandler:
+    """Decides and records; `wake(sender)` is called when a sender has work to do."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        wake: Callable[[str], None],
+        log: logging.Logger,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._wake = wake
+        self._log = log
+        self._own_number = settings.require_twilio().phone_number
+        self._allowed = frozenset(settings.allowed_users)
+        self._limiter = SenderRateLimiter(settings.rate_limit) if settings.rate_limit else None
+
+    def is_authorised(self, sender: str) -> bool:
+        # Deny by default: replying costs money and reveals that a bot answers this number.
+        return self._settings.allow_all_users or sender in self._allowed
+
+    def handle(self, form: InboundForm) -> Outcome:
+        try:
+            sender = normalize_e164(form.sender)
+        except PhoneNumberError:
+            # Short codes, alphanumeric senders, other channels: never on an allowlist.
+            self._log.info("ignored message from %s: not a phone number", redact(form.sender))
+            return Outcome.UNAUTHORISED
+        who = redact(sender)
+        if sender == self._own_number:
+            self._log.info("ignored message from our own number %s (echo)", who)
+            return Outcome.ECHO
+        if not self.is_authorised(sender):
+            self._log.info("ignored message from %s: not in SMS_ALLOWED_USERS", who)
+            return Outcome.UNAUTHORISED
+        if self._store.has_inbound(form.message_sid):
+            self._log.info("ignored repeated delivery %s from %s", form.message_sid, who)
+            return Outcome.DUPLICATE
+
+        keyword = carrier_keyword(form.body)
+        if keyword is not None:
+            return self._keyword(form, sender, keyword)
+        if self._store.is_opted_out(sender):
+            self._ignore(form, sender, "sender opted out; text START to opt back in")
+            self._log.info("ignored message from %s: opted out (START opts back in)", who)
+            return Outcome.STILL_OPTED_OUT
+        if self._limiter is not None:
+            verdict = self._limiter.check(sender)
+            if verdict is not Verdict.ALLOW:
+                return self._rate_limited(form, sender, verdict)
+
+        if not self._store.record_inbound(form.message_sid, sender, form.body, form.media):
+            return Outcome.DUPLICATE
+        media = f", {len(form.media)} media" if form.media else ""
+        self._log.info(
+            "received %s from %s (%d characters%s)", form.message_sid, who, len(form.body), media
+        )
+        self._wake(sender)
+        return Outcome.ACCEPTED
+
+    def _ignore(self, form: InboundForm, sender: str, note: str) -> None:
+        # Stored (as ignored) so a repeated delivery is recognised and the record is complete.
+        self._store.record_inbound(
+            form.message_sid, sender, form.body, form.media, state=IGNORED, note=note
+        )
+
+    def _keyword(self, form: InboundForm, sender: str, keyword: Keyword) -> Outcome:
+        who = redact(sender)
+        # Twilio answers these keywords itself; a reply from us would be a second, paid message.
+        if keyword is Keyword.OPT_OUT:
+            self._ignore(form, sender, "opt-out keyword")
+            self._store.set_opted_out(sender, True, form.body.strip().upper())
+            dropped = self._store.skip_unsent(sender, "recipient opted out")
+            extra = f"; {dropped} unsent part(s) dropped" if dropped else ""
+            self._log.info("%s opted out (%s)%s", who, form.body.strip().upper(), extra)
+            return Outcome.OPTED_OUT
+        if keyword is Keyword.OPT_IN:
+            self._ignore(form, sender, "opt-in keyword")
+            self._store.set_opted_out(sender, False)
+            self._log.info("%s opted back in (%s)", who, form.body.strip().upper())
+            return Outcome.OPTED_IN
+        self._ignore(form, sender, "carrier help keyword")
+        self._log.info("ignored %s from %s: Twilio answers it", form.body.strip().upper(), who)
+        return Outcome.CARRIER_HELP
+
+    def _rate_limited(self, form: InboundForm, sender: str, verdict: Verdict) -> Outcome:
+        self._ignore(form, sender, "rate limited")
+        self._log.info("dropped message from %s: over SMS_RATE_LIMIT", redact(sender))
+        if verdict is Verdict.DROP_AND_NOTIFY:
+            parts = compose(messages.RATE_LIMIT_NOTICE, self._settings.encoding)
+            self._store.queue_outbound(sender, parts, kind="notice")
+            self._wake(sender)
+        return Outcome.RATE_LIMITED
