@@ -62,6 +62,7 @@ class Gateway:
         self.inbound = InboundHandler(settings, self.store, self.worker.wake, self.log)
         self.app = create_app(WebhookRoutes(settings, self.store, self.inbound, self.log))
         self._runner: web.AppRunner | None = None
+        self._stopped = False
 
     async def start(self, host: str | None = None, port: int | None = None) -> Listening:
         """Listen, then resume work left from a previous run; raises ListenError."""
@@ -90,7 +91,12 @@ class Gateway:
         return Listening(host, actual_port, resumed=self.worker.resume())
 
     async def stop(self, grace: float = DEFAULT_GRACE_SECONDS) -> None:
-        """Stop accepting, let in-flight turns finish within `grace`, keep the rest on disk."""
+        """Stop accepting, let in-flight turns finish within `grace`, keep the rest on disk.
+
+        Safe to call more than once."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._runner is not None:
             # Closing the site first means no new webhook is acknowledged while we drain.
             for site in list(self._runner.sites):

@@ -23,8 +23,8 @@ __all__ = [
 ]
 
 # The 128 positions of the basic table, in code order 0x00-0x7F. Position 0x1B is the
-# escape to the extension table and is not a character; it is written here as a space
-# placeholder and removed below.
+# escape to the extension table, not a character: it is written as "\x1b" to keep the
+# positions aligned and removed below.
 _BASIC_TABLE = (
     "@£$¥èéùìòÇ\nØø\rÅå"
     "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"

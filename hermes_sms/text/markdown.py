@@ -291,18 +291,34 @@ def _escaped(escape: _Escape, keep_backslash: set[_Escape]) -> str:
 
 
 def _looks_literal(plain: str, start: int, end: int, markup: str) -> bool:
-    """Was this emphasis pair most likely not meant as emphasis (``2*3*4``, URLs)?"""
-    before = plain[start - 1] if start > 0 else " "
-    after = plain[end] if end < len(plain) else " "
-    word_before = plain[:start].rsplit(None, 1)[-1] if plain[:start].strip() else ""
-    if not before.isspace() and ("://" in word_before or word_before.startswith("www.")):
+    """Was this emphasis pair most likely not meant as emphasis (``2*3*4``, URLs)?
+
+    ``start`` and ``end`` are where the opener and closer sit in ``plain``; the words
+    touching them are what the pair is judged by.
+    """
+    word_before = _word_ending_at(plain, start)
+    if "://" in word_before or word_before.startswith("www."):
         return True
+    word_after = _word_starting_at(plain, end)
     if markup.startswith("_"):
-        rest = plain[end:]
-        word_after = rest.split(None, 1)[0] if rest.strip() and not after.isspace() else ""
-        tail_before = word_before if not before.isspace() else ""
-        return any(c.isalnum() for c in tail_before + word_after)
-    return before.isalnum() and after.isalnum()
+        return any(c.isalnum() for c in word_before + word_after)
+    return word_before[-1:].isalnum() and word_after[:1].isalnum()
+
+
+def _word_ending_at(text: str, i: int) -> str:
+    """The non-whitespace run that ends just before ``text[i]`` ("" after a space)."""
+    j = i
+    while j > 0 and not text[j - 1].isspace():
+        j -= 1
+    return text[j:i]
+
+
+def _word_starting_at(text: str, i: int) -> str:
+    """The non-whitespace run that starts at ``text[i]`` ("" at a space)."""
+    j = i
+    while j < len(text) and not text[j].isspace():
+        j += 1
+    return text[i:j]
 
 
 # Windows path prefixes (drive letter, UNC server), not markdown syntax.

@@ -50,7 +50,7 @@ def strip_marker(part: str) -> str:
         return part
     head, sep, rest = part.partition(") ")
     index, slash, total = head[1:].partition("/")
-    if sep and slash and index.isdigit() and total.isdigit():
+    if sep and slash and (index + total).isascii() and index.isdigit() and total.isdigit():
         return rest
     return part
 

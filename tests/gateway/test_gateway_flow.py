@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import ALICE, BOB, OUR_NUMBER, StartGateway
+from harness import ALICE, BOB, OUR_NUMBER, StartGateway
 
 from hermes_sms.store import DONE
 
@@ -115,13 +115,30 @@ async def test_debounce_merges_texts_sent_in_a_row(start_gateway: StartGateway) 
     assert len(gw.replies_to(ALICE)) == 1
 
 
+async def wait_until(condition, timeout: float = 5.0) -> None:
+    """Poll a condition without assuming how fast the machine is (bounded by `timeout`)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
 async def test_texts_during_a_running_turn_join_the_next_turn(start_gateway: StartGateway) -> None:
     gw = await start_gateway()
-    gw.llm.delay = 0.5
+    release = asyncio.Event()
+
+    async def held_first(messages):
+        if len(gw.llm.chat_requests) == 1:
+            await release.wait()
+        return "You said: " + messages[-1]["content"]
+
+    gw.llm.responder = held_first
     await gw.text("first")
-    await asyncio.sleep(0.2)  # the first turn is now waiting on the agent
+    await wait_until(lambda: len(gw.llm.chat_requests) == 1)  # first turn is at the agent
     await gw.text("second")
     await gw.text("third")
+    release.set()
     await gw.settle()
     contents = [r.json["messages"][-1]["content"] for r in gw.llm.chat_requests]
     assert contents == ["first", "second\nthird"]
@@ -129,12 +146,41 @@ async def test_texts_during_a_running_turn_join_the_next_turn(start_gateway: Sta
 
 
 async def test_senders_run_concurrently(start_gateway: StartGateway) -> None:
-    gw = await start_gateway()
-    gw.llm.delay = 0.5
-    loop = asyncio.get_running_loop()
-    started = loop.time()
+    gw = await start_gateway(SMS_AGENT_TIMEOUT="5")
+    both_waiting = asyncio.Event()
+
+    async def rendezvous(messages):
+        # Each answer waits for the other sender's request: only concurrent turns can finish.
+        if len(gw.llm.chat_requests) >= 2:
+            both_waiting.set()
+        await asyncio.wait_for(both_waiting.wait(), timeout=4)
+        return "You said: " + messages[-1]["content"]
+
+    gw.llm.responder = rendezvous
     await asyncio.gather(gw.text("from alice"), gw.text("from bob", from_=BOB))
     await gw.settle()
-    # Both answered within one agent delay (plus slack), not two in a row.
-    assert loop.time() - started < 0.95
-    assert gw.replies_to(ALICE) and gw.replies_to(BOB)
+    assert gw.replies_to(ALICE) == ["You said: from alice"]
+    assert gw.replies_to(BOB) == ["You said: from bob"]
+
+
+async def test_one_sender_is_handled_one_turn_at_a_time(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    in_flight = 0
+    most = 0
+
+    async def counting(messages):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        return "You said: " + messages[-1]["content"]
+
+    gw.llm.responder = counting
+    for text in ("a", "/help", "b", "/help", "c"):
+        await gw.text(text)
+    await gw.settle()
+    assert most == 1
+    replies = gw.replies_to(ALICE)
+    assert replies[0] == "You said: a"
+    assert [r for r in replies if r.startswith("You said")][-1].endswith("c")
