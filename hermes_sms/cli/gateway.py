@@ -78,6 +78,11 @@ async def _serve(
     from hermes_sms.phone import redact
     from hermes_sms.store import StoreError
 
+    # Handlers first: a signal that arrives as soon as we announce the port must stop us cleanly.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
         gateway = Gateway(settings, log=log)
     except StoreError as exc:
@@ -100,10 +105,6 @@ async def _serve(
         log.warning(note)
     log.info("agent: %s", gateway.agent.name)
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

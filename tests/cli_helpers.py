@@ -1,0 +1,72 @@
+"""Run the real `hermes-sms` CLI: in a subprocess (as users do) or in-process through
+`main(argv, env)` with an injected Environment (fast, and sees exactly our streams)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from hermes_sms.cli.app import main
+from hermes_sms.cli.environment import Environment
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def base_env(home: Path, **values: str) -> dict[str, str]:
+    """A clean environment for the CLI: no inherited Twilio or SMS variables."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TWILIO_", "SMS_", "HERMES_"))
+    }
+    env.update({"HERMES_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200", **values})
+    return env
+
+
+async def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> Result:
+    """`python -m hermes_sms ARGS` in a subprocess, without blocking the event loop (the
+    Twilio emulator the command talks to runs on this loop)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hermes_sms",
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(
+        process.communicate(stdin.encode() if stdin is not None else None), timeout=60
+    )
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())
+
+
+def run_in_process(
+    *args: str, env: dict[str, str], stdin: str = "", stdin_isatty: bool = False
+) -> Result:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    environment = Environment(
+        environ=env,
+        stdin=io.StringIO(stdin),
+        stdout=stdout,
+        stderr=stderr,
+        stdin_isatty=stdin_isatty,
+        color=False,
+    )
+    code = main(list(args), environment)
+    return Result(int(code), stdout.getvalue(), stderr.getvalue())

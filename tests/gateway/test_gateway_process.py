@@ -1,0 +1,188 @@
+"""`hermes-sms gateway` as a real process: start-up messages, exit codes, signals, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from harness import ALICE, OUR_NUMBER, free_port
+
+from hermes_sms.sandbox import post_inbound
+from hermes_sms.sandbox.fake_llm import FakeLLM
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cli_helpers import base_env, run_cli
+
+
+class GatewayProcess:
+    """A `python -m hermes_sms gateway` child whose output lines we can wait for."""
+
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.port = port
+        self.lines: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhooks/twilio"
+
+    async def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        assert self.process.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                for line in self.lines:
+                    if text in line:
+                        return line
+                raw = await self.process.stdout.readline()
+                if not raw:
+                    raise AssertionError(f"gateway exited before {text!r}: {self.lines}")
+                self.lines.append(raw.decode().rstrip("\n"))
+
+    async def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        assert self.process.stdout is not None
+        rest = await asyncio.wait_for(self.process.stdout.read(), timeout=30)
+        self.lines.extend(rest.decode().splitlines())
+        return await asyncio.wait_for(self.process.wait(), timeout=30)
+
+
+async def spawn(env: dict[str, str]) -> GatewayProcess:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hermes_sms",
+        "gateway",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    return GatewayProcess(process, int(env["SMS_WEBHOOK_PORT"]))
+
+
+@pytest.fixture
+async def llm():
+    async with FakeLLM() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gateway_env(isolated_home: Path, emulator, twilio_creds, llm) -> dict[str, str]:
+    return base_env(
+        isolated_home,
+        TWILIO_ACCOUNT_SID=twilio_creds.account_sid,
+        TWILIO_AUTH_TOKEN=twilio_creds.auth_token,
+        TWILIO_PHONE_NUMBER=OUR_NUMBER,
+        TWILIO_API_BASE_URL=emulator.base_url,
+        SMS_WEBHOOK_HOST="127.0.0.1",
+        SMS_WEBHOOK_PORT=str(free_port()),
+        SMS_ALLOWED_USERS=ALICE,
+        SMS_DEBOUNCE_SECONDS="0",
+        SMS_AGENT_URL=llm.url,
+        SMS_AGENT_TIMEOUT="30",
+        PYTHONUNBUFFERED="1",
+    )
+
+
+async def text(gw: GatewayProcess, twilio_creds, body: str, sid: str | None = None):
+    return await post_inbound(
+        gw.url,
+        auth_token=twilio_creds.auth_token,
+        account_sid=twilio_creds.account_sid,
+        from_=ALICE,
+        to=OUR_NUMBER,
+        body=body,
+        message_sid=sid,
+    )
+
+
+async def test_start_line_and_clean_sigterm(gateway_env, emulator, twilio_creds) -> None:
+    gw = await spawn(gateway_env)
+    port = gateway_env["SMS_WEBHOOK_PORT"]
+    line = await gw.wait_for("listening")
+    assert line == f"[sms] Twilio webhook server listening on port {port}, from: +1555***0001"
+    result = await text(gw, twilio_creds, "hello process")
+    assert result.status == 200
+    await emulator.wait_for_messages(1, timeout=20)
+    await gw.wait_for("replied to +1555***0002")
+    assert await gw.stop(signal.SIGTERM) == 0
+    output = "\n".join(gw.lines)
+    assert "stopped" in output
+    assert twilio_creds.auth_token not in output
+    assert ALICE not in output
+    assert "Traceback" not in output
+
+
+async def test_sigint_stops_cleanly(gateway_env) -> None:
+    gw = await spawn(gateway_env)
+    await gw.wait_for("listening")
+    assert await gw.stop(signal.SIGINT) == 0
+
+
+async def test_port_in_use_exit_2(gateway_env) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = await run_cli("gateway", env={**gateway_env, "SMS_WEBHOOK_PORT": str(port)})
+    assert result.code == 2
+    assert f"port {port} is already in use" in result.stderr
+    assert "SMS_WEBHOOK_PORT" in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_bad_configuration_exit_2_lists_everything(isolated_home) -> None:
+    env = base_env(isolated_home, SMS_WEBHOOK_PORT="http", TWILIO_ACCOUNT_SID="AC12")
+    result = await run_cli("gateway", env=env)
+    assert result.code == 2
+    for text_ in ("TWILIO_ACCOUNT_SID must be", "TWILIO_AUTH_TOKEN is not set", "SMS_WEBHOOK_PORT"):
+        assert text_ in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_insecure_mode_warns_loudly(gateway_env) -> None:
+    gw = await spawn({**gateway_env, "SMS_INSECURE_NO_SIGNATURE": "true"})
+    await gw.wait_for("listening")
+    line = await gw.wait_for("SMS_INSECURE_NO_SIGNATURE")
+    assert "WARNING" in line and "NOT checked" in line
+    await gw.stop()
+
+
+async def test_unwritable_home_fails_at_start(gateway_env, tmp_path: Path) -> None:
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("")
+    result = await run_cli("gateway", env={**gateway_env, "HERMES_HOME": str(blocker)})
+    assert result.code == 2
+    assert "cannot use the database" in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_sigkill_after_ack_reply_arrives_exactly_once(
+    gateway_env, emulator, twilio_creds, llm
+) -> None:
+    llm.delay = 60  # the first process never gets its answer
+    first = await spawn(gateway_env)
+    await first.wait_for("listening")
+    result = await text(first, twilio_creds, "survive this")
+    assert result.status == 200
+    await first.wait_for("received")
+    first.process.kill()  # SIGKILL: no shutdown code runs
+    await first.process.wait()
+    assert emulator.messages == []
+
+    llm.delay = 0
+    second = await spawn(gateway_env)
+    await second.wait_for("listening")
+    await second.wait_for("resuming work left from the last run for 1 sender")
+    await emulator.wait_for_messages(1, timeout=20)
+    await second.wait_for("replied to +1555***0002")
+    # A repeated delivery of the same message after the restart is not answered again.
+    again = await text(second, twilio_creds, "survive this", sid=result.message_sid)
+    assert again.status == 200
+    assert await second.stop() == 0
+    assert [m["body"] for m in emulator.messages] == ["You said: survive this"]

@@ -1,0 +1,166 @@
+"""`hermes-sms send` through the real CLI against the Twilio emulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_helpers import base_env, run_cli, run_in_process
+
+OUR = "+15550100001"
+ALICE = "+15550100002"
+
+
+@pytest.fixture
+def send_env(isolated_home: Path, emulator, twilio_creds) -> dict[str, str]:
+    return base_env(
+        isolated_home,
+        TWILIO_ACCOUNT_SID=twilio_creds.account_sid,
+        TWILIO_AUTH_TOKEN=twilio_creds.auth_token,
+        TWILIO_PHONE_NUMBER=OUR,
+        TWILIO_API_BASE_URL=emulator.base_url,
+    )
+
+
+async def test_send_success(send_env, emulator, twilio_creds) -> None:
+    result = await run_cli("send", "--to", "+1 (555) 010-0002", "Hello **there**", env=send_env)
+    assert result.code == 0, result.output
+    (message,) = emulator.messages
+    assert (message["to"], message["from"], message["body"]) == (ALICE, OUR, "Hello there")
+    assert message["sid"] in result.stdout
+    assert "GSM-7" in result.stdout
+    assert "+1555***0002" in result.stdout
+    assert twilio_creds.auth_token not in result.output
+
+
+async def test_send_long_message_in_order_with_markers(send_env, emulator) -> None:
+    text = "\n\n".join(f"Paragraph {i}. " + "words and more words " * 30 for i in range(6))
+    result = await run_cli("send", "--to", ALICE, "--json", text, env=send_env)
+    assert result.code == 0, result.output
+    document = json.loads(result.stdout)
+    bodies = [m["body"] for m in emulator.messages]
+    assert len(bodies) == len(document["parts"]) >= 3
+    assert all(len(b) <= 1600 for b in bodies)
+    assert [b.split(" ", 1)[0] for b in bodies] == [
+        f"({i}/{len(bodies)})" for i in range(1, len(bodies) + 1)
+    ]
+    assert [p["sid"] for p in document["parts"]] == [m["sid"] for m in emulator.messages]
+    assert document["total_segments"] == sum(p["segments"] for p in document["parts"])
+
+
+async def test_send_reads_stdin(send_env, emulator) -> None:
+    result = await run_cli("send", "--to", ALICE, "-", env=send_env, stdin="from a pipe\n")
+    assert result.code == 0, result.output
+    assert emulator.messages[0]["body"] == "from a pipe"
+
+
+async def test_send_defaults_to_home_channel(send_env, emulator, isolated_home) -> None:
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / ".env").write_text(f"SMS_HOME_CHANNEL={ALICE}\n")
+    result = await run_cli("send", "to home", env=send_env)
+    assert result.code == 0, result.output
+    assert emulator.messages[0]["to"] == ALICE
+
+
+async def test_send_retries_after_429(send_env, emulator) -> None:
+    emulator.inject_fault(429, count=2, retry_after=0)
+    result = await run_cli("send", "--to", ALICE, "patience", env=send_env)
+    assert result.code == 0, result.output
+    assert len(emulator.messages) == 1
+    assert "retry" in result.stderr
+
+
+async def test_send_invalid_number_exit_1_with_explanation(send_env, emulator) -> None:
+    emulator.inject_fault(400, code=21211, count=1)
+    result = await run_cli("send", "--to", ALICE, "hi", env=send_env)
+    assert result.code == 1
+    assert "21211" in result.stderr
+    assert "not a valid phone number" in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_send_stops_at_first_refused_part(send_env, emulator) -> None:
+    text = "\n\n".join("word " * 300 for _ in range(3))
+    emulator.opt_out(ALICE)
+    result = await run_cli("send", "--to", ALICE, text, env=send_env)
+    assert result.code == 1
+    assert "21610" in result.stderr
+    assert "part 1 of" in result.stderr
+    assert emulator.messages == []
+
+
+async def test_send_missing_variables_exit_2(isolated_home) -> None:
+    result = await run_cli("send", "--to", ALICE, "hi", env=base_env(isolated_home))
+    assert result.code == 2
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"):
+        assert f"{name} is not set" in result.stderr
+    assert "hermes-sms setup" in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_dry_run_needs_no_credentials_or_network(isolated_home) -> None:
+    result = await run_cli(
+        "send",
+        "--dry-run",
+        "--to",
+        ALICE,
+        "It\u2019s \u201cfine\u201d \u2014 really",
+        env=base_env(isolated_home, TWILIO_API_BASE_URL="http://127.0.0.1:9"),
+    )
+    assert result.code == 0, result.output
+    assert 'It\'s "fine" - really' in result.stdout
+    assert "GSM-7" in result.stdout
+
+
+def test_dry_run_json_unicode_mode(isolated_home) -> None:
+    result = run_in_process(
+        "send",
+        "--dry-run",
+        "--json",
+        "--encoding",
+        "unicode",
+        "caf\u00e9 \u2014 ok",
+        env=base_env(isolated_home),
+    )
+    assert result.code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["dry_run"] is True
+    assert document["parts"][0]["encoding"] == "UCS-2"
+    assert document["parts"][0]["body"] == "caf\u00e9 \u2014 ok"
+
+
+def test_bad_recipient_exit_2(isolated_home) -> None:
+    result = run_in_process(
+        "send", "--dry-run", "--to", "555 0100", "x", env=base_env(isolated_home)
+    )
+    assert result.code == 2
+    assert "--to must be a phone number" in result.stderr
+    assert "country code" in result.stderr
+
+
+def test_no_recipient_exit_2(send_env) -> None:
+    result = run_in_process("send", "hi", env=send_env)
+    assert result.code == 2
+    assert "No recipient" in result.stderr
+
+
+def test_no_message_from_terminal_exit_2(send_env) -> None:
+    result = run_in_process("send", "--to", ALICE, env=send_env, stdin_isatty=True)
+    assert result.code == 2
+    assert "No message" in result.stderr
+
+
+def test_empty_message_exit_2(send_env) -> None:
+    result = run_in_process("send", "--to", ALICE, "-", env=send_env, stdin="  \n\n")
+    assert result.code == 2
+    assert "empty" in result.stderr
+
+
+async def test_token_never_printed_even_on_auth_failure(send_env, twilio_creds) -> None:
+    env = {**send_env, "TWILIO_AUTH_TOKEN": "wrong-but-secret-token-42"}
+    result = await run_cli("send", "--to", ALICE, "hi", env=env)
+    assert result.code == 1
+    assert "20003" in result.stderr
+    assert "wrong-but-secret-token-42" not in result.output
+    assert twilio_creds.auth_token not in result.output
