@@ -228,3 +228,17 @@ async def test_stop_with_grace_keeps_unfinished_turns_queued(start_gateway: Star
     reopened = Store.open(gw.settings.home / DATABASE_NAME)
     assert [m.body for m in reopened.pending_inbound(ALICE)] == ["never finishes before shutdown"]
     reopened.close()
+
+
+async def test_database_not_writable_answers_503(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    # SQLite's own read-only switch: every write now fails as on a read-only file.
+    gw.store._db.execute("PRAGMA query_only = ON")
+    result = await gw.text("will this be lost?")
+    assert result.status == 503  # Twilio logs the failure: visible, not silent
+    assert "could not store message" in gw.log
+    gw.store._db.execute("PRAGMA query_only = OFF")
+    retry = await gw.text("will this be lost?", message_sid=result.message_sid)
+    assert retry.status == 200
+    await gw.settle()
+    assert gw.replies_to(ALICE) == ["You said: will this be lost?"]
