@@ -25,6 +25,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The product end to end with no Twilio account: emulator, real gateway, echo or configured agent.
+demo: $(STAMP)
+	$(PY) -m hermes_sms demo --script "Hello!" \
+		"It’s a “smart” reply — isn’t it…" \
+		"Send **markdown** and a [link](https://example.com/docs_v2)" \
+		"/help"
+
 bench: $(STAMP)
 	$(PY) bench/run.py
 

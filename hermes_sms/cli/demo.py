@@ -1,0 +1,143 @@
+"""`hermes-sms demo`: the whole product on this machine, no Twilio account needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hermes_sms.cli.environment import Environment
+from hermes_sms.cli.exit_status import ExitStatus
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hermes_sms.sandbox.demo import DemoReply, DemoSession
+
+HELP = """Try the product locally: a Twilio emulator, the real gateway and an agent.
+
+Type texts as if on a phone and see the replies as the phone would, each part with its
+encoding and segment count. Uses the agent at SMS_AGENT_URL when it answers, otherwise the
+built-in echo agent. With --script, sends the given texts, prints the conversation and exits.
+"""
+
+QUIT_WORDS = {"/quit", "/exit"}
+
+
+def demo_command(
+    ctx: typer.Context,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts to send with --script.", show_default=False)
+    ] = None,
+    script: Annotated[
+        bool,
+        typer.Option(
+            "--script", help="Send TEXTS one after the other, print the conversation, exit."
+        ),
+    ] = False,
+    home: Annotated[
+        Path | None,
+        typer.Option(help="HERMES_HOME for the demo's database; default a temporary folder."),
+    ] = None,
+) -> int:
+    import asyncio
+
+    env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+    if script and not texts:
+        from hermes_sms.cli.errors import CliError
+
+        raise CliError("--script needs at least one text to send.", ExitStatus.USAGE)
+    return asyncio.run(_run(env, texts or [], script, home))
+
+
+async def _run(env: Environment, texts: list[str], script: bool, home: Path | None) -> int:
+    from hermes_sms.config import read_environment
+    from hermes_sms.phone import redact
+    from hermes_sms.sandbox.demo import DEMO_GATEWAY_NUMBER, DEMO_PHONE_NUMBER, DemoSession
+
+    console = env.console()
+    # The agent settings may live in $HERMES_HOME/.env, like the gateway's.
+    session = DemoSession(read_environment(env.environ), home)
+    info = await session.start()
+    try:
+        console.print(
+            f"[bold]hermes-sms demo[/] — gateway at {info.webhook_url} (signatures checked)"
+        )
+        agent = f"agent: {info.agent_name}"
+        if info.agent_is_fallback:
+            agent += f" — built-in echo agent, because {info.agent_note}"
+        console.print(agent, markup=False)
+        console.print(
+            f"Texting from {redact(DEMO_PHONE_NUMBER)} to {redact(DEMO_GATEWAY_NUMBER)}."
+            + ("" if script else " Type a text; /quit or Ctrl-D to leave."),
+            markup=False,
+        )
+        console.print()
+        if script:
+            for text in texts:
+                console.print(f"you › {text}", markup=False)
+                _show(console, await session.text(text))
+        else:
+            await _interactive(env, console, session)
+    finally:
+        await session.stop()
+    return ExitStatus.SUCCESS
+
+
+async def _read_line(env: Environment) -> str:
+    """Read a line without blocking the event loop (the gateway runs on it).
+
+    A daemon thread rather than asyncio.to_thread: on Ctrl-C the default executor would wait
+    for the blocked read, so the demo would not exit until Enter was pressed.
+    """
+    import asyncio
+    import threading
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        try:
+            line = env.stdin.readline()
+        except (OSError, ValueError):
+            line = ""
+        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+
+    threading.Thread(target=read, name="demo-stdin", daemon=True).start()
+    return await future
+
+
+async def _interactive(env: Environment, console: Console, session: DemoSession) -> None:
+    while True:
+        if env.stdin_isatty:
+            console.print("you › ", end="")
+        line = await _read_line(env)
+        if not line:  # Ctrl-D / end of input
+            console.print()
+            return
+        text = line.rstrip("\n")
+        if text.strip().lower() in QUIT_WORDS:
+            return
+        if not text.strip():
+            continue
+        if not env.stdin_isatty:
+            console.print(f"you › {text}", markup=False)
+        _show(console, await session.text(text))
+
+
+def _show(console: Console, replies: list[DemoReply]) -> None:
+    if not replies:
+        console.print("      (no reply)", style="dim")
+    for reply in replies:
+        first, *rest = reply.body.split("\n")
+        console.print(f"sms ‹ {first}", markup=False)
+        for line in rest:
+            console.print(f"      {line}", markup=False)
+        plural = "" if reply.segments == 1 else "s"
+        console.print(
+            f"      {reply.encoding.value} · {reply.segments} segment{plural} · "
+            f"{len(reply.body)} characters",
+            style="dim",
+        )
+    console.print()
