@@ -14,7 +14,7 @@ from hermes_sms.config import Settings
 from hermes_sms.gateway.app import WebhookRoutes, create_app, status_callback_url
 from hermes_sms.gateway.inbound import InboundHandler
 from hermes_sms.gateway.outbox import Outbox
-from hermes_sms.gateway.worker import Worker
+from hermes_sms.gateway.worker import RETRY_FIRST_SECONDS, Worker
 from hermes_sms.home import DATABASE_NAME
 from hermes_sms.logs import get_logger
 from hermes_sms.store import Store
@@ -41,14 +41,19 @@ class Gateway:
         *,
         agent: Agent | None = None,
         store: Store | None = None,
+        client: TwilioClient | None = None,
         log: logging.Logger | None = None,
+        retry_first_seconds: float | None = None,
     ) -> None:
+        """The parts may be given (tests, demo, benchmarks); by default they come from
+        `settings`. `retry_first_seconds` is the first wait before re-sending parts whose
+        transient failures outlasted the client's retries."""
         self.settings = settings
         twilio = settings.require_twilio()
         self.log = log or get_logger("gateway")
         self.store = store or Store.open(settings.home / DATABASE_NAME)
         self.agent = agent or create_agent(settings.agent)
-        self.client = TwilioClient(
+        self.client = client or TwilioClient(
             twilio.account_sid, twilio.auth_token, base_url=twilio.api_base_url
         )
         self.outbox = Outbox(
@@ -58,7 +63,14 @@ class Gateway:
             self.log,
             status_callback=status_callback_url(settings.webhook_url),
         )
-        self.worker = Worker(settings, self.store, self.agent, self.outbox, self.log)
+        self.worker = Worker(
+            settings,
+            self.store,
+            self.agent,
+            self.outbox,
+            self.log,
+            retry_first_seconds=retry_first_seconds or RETRY_FIRST_SECONDS,
+        )
         self.inbound = InboundHandler(settings, self.store, self.worker.wake, self.log)
         self.app = create_app(WebhookRoutes(settings, self.store, self.inbound, self.log))
         self._runner: web.AppRunner | None = None

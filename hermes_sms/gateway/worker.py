@@ -37,6 +37,7 @@ class Worker:
         log: logging.Logger,
         *,
         clock: Callable[[], float] = time.time,
+        retry_first_seconds: float = RETRY_FIRST_SECONDS,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -49,6 +50,7 @@ class Worker:
         self._retry_delay: dict[str, float] = {}
         self._retry_timers: dict[str, asyncio.TimerHandle] = {}
         self._stopping = False
+        self._retry_first = retry_first_seconds
 
     @property
     def busy_senders(self) -> int:
@@ -126,7 +128,7 @@ class Worker:
     def _retry_later(self, sender: str) -> None:
         if self._stopping:
             return
-        delay = self._retry_delay.get(sender, RETRY_FIRST_SECONDS / 2) * 2
+        delay = self._retry_delay.get(sender, self._retry_first / 2) * 2
         delay = min(delay, RETRY_MAX_SECONDS)
         self._retry_delay[sender] = delay
         loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ from hermes_sms.gateway.service import Gateway
 from hermes_sms.logs import configure_logging
 from hermes_sms.sandbox import TwilioEmulator
 from hermes_sms.sandbox.fake_llm import FakeLLM
+from hermes_sms.twilio.client import TwilioClient
 
 
 @pytest.fixture
@@ -53,10 +54,17 @@ async def start_gateway(
         settings = load_settings(environ)
         stream = io.StringIO()
         log = configure_logging(stream, secrets=[twilio_creds.auth_token], level=logging.DEBUG)
-        gateway = Gateway(settings, log=log)
-        # Retries in milliseconds, so fault tests do not sleep for real.
-        gateway.client.backoff_base = 0.01
-        gateway.client.backoff_max = 0.02
+        twilio = settings.require_twilio()
+        # Retries in milliseconds and short timeouts, so fault tests do not sleep for real.
+        client = TwilioClient(
+            twilio.account_sid,
+            twilio.auth_token,
+            base_url=twilio.api_base_url,
+            timeout=2.0,
+            backoff_base=0.01,
+            backoff_max=0.02,
+        )
+        gateway = Gateway(settings, client=client, log=log, retry_first_seconds=0.05)
         listening = await gateway.start("127.0.0.1", port)
         started.append(gateway)
         return Harness(

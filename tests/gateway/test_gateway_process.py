@@ -2,67 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import socket
 import sys
 from pathlib import Path
 
 import pytest
-from harness import ALICE, OUR_NUMBER, free_port
+from harness import ALICE, OUR_NUMBER, GatewayProcess, free_port, spawn
 
 from hermes_sms.sandbox import post_inbound
 from hermes_sms.sandbox.fake_llm import FakeLLM
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cli_helpers import base_env, run_cli
-
-
-class GatewayProcess:
-    """A `python -m hermes_sms gateway` child whose output lines we can wait for."""
-
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
-        self.process = process
-        self.port = port
-        self.lines: list[str] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/twilio"
-
-    async def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        assert self.process.stdout is not None
-        async with asyncio.timeout(timeout):
-            while True:
-                for line in self.lines:
-                    if text in line:
-                        return line
-                raw = await self.process.stdout.readline()
-                if not raw:
-                    raise AssertionError(f"gateway exited before {text!r}: {self.lines}")
-                self.lines.append(raw.decode().rstrip("\n"))
-
-    async def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.returncode is None:
-            self.process.send_signal(sig)
-        assert self.process.stdout is not None
-        rest = await asyncio.wait_for(self.process.stdout.read(), timeout=30)
-        self.lines.extend(rest.decode().splitlines())
-        return await asyncio.wait_for(self.process.wait(), timeout=30)
-
-
-async def spawn(env: dict[str, str]) -> GatewayProcess:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hermes_sms",
-        "gateway",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    return GatewayProcess(process, int(env["SMS_WEBHOOK_PORT"]))
 
 
 @pytest.fixture
