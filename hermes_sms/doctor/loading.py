@@ -1,0 +1,71 @@
+"""Load the settings even when some variables are wrong, so the other checks can still run.
+
+`load_settings` raises on the first pass with every problem listed. The doctor wants both:
+the list (for the Configuration section) and settings built from the variables that are fine
+(for the network checks that do not need the broken ones). So it loads once more without the
+variables the problems name, and remembers which ones those were.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from hermes_sms.config import ConfigError, Settings, load_settings, read_environment
+from hermes_sms.home import env_file, hermes_home
+
+# Every problem sentence starts with the variable it is about ("SMS_WEBHOOK_PORT must be ...").
+_PROBLEM_VARIABLE = re.compile(r"^([A-Z][A-Z0-9_]*) ")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """`settings` is None only when the configuration cannot be read at all (`error` says why).
+
+    `problems` maps each bad variable to its problem sentences; the other variables are in
+    `settings` as configured, the bad ones at their defaults (so never trust those fields).
+    `values` is the merged configuration (file plus environment) as text.
+    """
+
+    settings: Settings | None
+    problems: dict[str, list[str]]
+    values: dict[str, str]
+    error: str | None = None
+
+    def all_ok(self, *names: str) -> bool:
+        """True when the settings loaded and none of `names` has a problem."""
+        return self.settings is not None and not any(name in self.problems for name in names)
+
+
+def problem_variable(problem: str) -> str:
+    match = _PROBLEM_VARIABLE.match(problem)
+    return match.group(1) if match else ""
+
+
+def load(environ: Mapping[str, str]) -> Loaded:
+    env = dict(environ)
+    try:
+        values = read_environment(env)
+    except OSError as exc:
+        return Loaded(None, {}, {}, f"cannot read {env_file(env)}: {exc.strerror or exc}")
+    try:
+        return Loaded(load_settings(env, require_twilio=True), {}, values)
+    except ConfigError as exc:
+        problems: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            problems.setdefault(problem_variable(problem), []).append(problem)
+    if "" in problems:
+        # A problem we cannot pin on one variable: do not guess which settings are safe.
+        return Loaded(None, problems, values, "the configuration could not be read")
+    clean = {name: value for name, value in values.items() if name not in problems}
+    # `values` already holds the .env file; pointing HERMES_HOME where no .env can exist
+    # keeps load_settings from reading the bad values back in from it.
+    clean["HERMES_HOME"] = os.devnull
+    try:
+        partial = load_settings(clean, require_twilio=False)
+    except ConfigError:
+        return Loaded(None, problems, values, "the configuration could not be read")
+    settings = replace(partial, home=hermes_home(env), env_file=env_file(env))
+    return Loaded(settings, problems, values)

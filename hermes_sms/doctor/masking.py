@@ -1,0 +1,52 @@
+"""Secrets in doctor output: shown masked at most (`…9f3a`), and scrubbed from every text.
+
+Checks only ever print masked values, but messages also quote servers and libraries; the
+final scrub makes sure a secret echoed back by one of them never reaches the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from hermes_sms.doctor.result import CheckResult
+
+# Below this length the last four characters would be too large a share of the secret.
+_MIN_LENGTH_TO_HINT = 12
+# Shorter "secrets" are too likely to occur in ordinary text to be replaced safely.
+_MIN_LENGTH_TO_SCRUB = 4
+
+
+def mask(secret: str | None) -> str:
+    """`…9f3a` for a long secret, `…` for a short one, `(not set)` for none."""
+    if not secret:
+        return "(not set)"
+    if len(secret) < _MIN_LENGTH_TO_HINT:
+        return "…"
+    return "…" + secret[-4:]
+
+
+def scrub(results: Iterable[CheckResult], secrets: Iterable[str | None]) -> list[CheckResult]:
+    """Replace every secret in message, detail and fix with its masked form."""
+    found = sorted(
+        {s for s in secrets if s and len(s) >= _MIN_LENGTH_TO_SCRUB}, key=len, reverse=True
+    )
+
+    def clean(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for secret in found:
+            text = text.replace(secret, mask(secret))
+        return text
+
+    cleaned = []
+    for item in results:
+        cleaned.append(
+            replace(
+                item,
+                message=clean(item.message) or "",
+                detail=clean(item.detail),
+                fix=clean(item.fix),
+            )
+        )
+    return cleaned

@@ -1,0 +1,153 @@
+"""Network probes for the webhook checks: is a local port free, and what does a URL answer.
+
+Each probe has its own timeout and turns every network failure into `ProbeError` with a short
+reason, so a check never waits longer than it was told to and never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from hermes_sms import __version__
+
+USER_AGENT = f"hermes-sms-doctor/{__version__}"
+_SNIPPET_CHARS = 120
+_WILDCARDS = ("", "0.0.0.0", "::", "*")
+
+
+class ProbeError(Exception):
+    """No HTTP answer: `reason` is one short phrase; `timed_out` when nothing came back in time."""
+
+    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    text: str
+    location: str | None = None
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        import json
+
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    def snippet(self) -> str:
+        text = " ".join(self.text.split())
+        return text if len(text) <= _SNIPPET_CHARS else text[: _SNIPPET_CHARS - 1] + "…"
+
+
+async def http_request(
+    method: str,
+    url: str,
+    timeout: float,
+    *,
+    form: Sequence[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpAnswer:
+    """One HTTP exchange within `timeout` seconds (connecting, sending and reading included).
+
+    Redirects are not followed: Twilio posts to the exact URL configured, so a redirect is
+    something to report, not to hide.
+    """
+    import aiohttp
+
+    all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                method,
+                url,
+                data=form,
+                headers=all_headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as resp,
+        ):
+            text = await resp.text(errors="replace")
+            return HttpAnswer(resp.status, text, resp.headers.get("Location"))
+    except TimeoutError as exc:
+        raise ProbeError(f"no answer within {timeout:g} s", timed_out=True) from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise ProbeError(_connect_reason(exc)) from exc
+    except aiohttp.ClientError as exc:
+        raise ProbeError(str(exc) or type(exc).__name__) from exc
+
+
+def _connect_reason(exc: Exception) -> str:
+    error = getattr(exc, "os_error", None)
+    if isinstance(error, socket.gaierror):
+        return f"cannot resolve the host name ({error.strerror})"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused (nothing listens there)"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror[:1].lower() + error.strerror[1:]
+    return str(error or exc) or type(exc).__name__
+
+
+def probe_host(bind_host: str) -> str:
+    """Where to knock for a server bound to `bind_host`: loopback for the wildcard addresses."""
+    return "127.0.0.1" if bind_host.strip() in _WILDCARDS else bind_host.strip()
+
+
+class PortState(Enum):
+    FREE = "free"
+    # Something accepts connections there (what it is, /health tells).
+    LISTENING = "listening"
+    # Bound by a socket that does not accept connections, or on another address.
+    IN_USE = "in use"
+    NO_PERMISSION = "no permission"
+    BAD_ADDRESS = "bad address"
+
+
+@dataclass(frozen=True)
+class PortProbe:
+    state: PortState
+    reason: str = ""
+
+
+async def probe_port(bind_host: str, port: int, timeout: float) -> PortProbe:
+    """Would the gateway be able to listen on `bind_host:port`, and if not, why not."""
+    host = probe_host(bind_host)
+    try:
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, TimeoutError):
+        # Nobody accepted; binding ourselves tells free from held-but-not-listening.
+        return _try_bind(bind_host, port)
+    writer.close()
+    with contextlib.suppress(OSError, TimeoutError):
+        await asyncio.wait_for(writer.wait_closed(), timeout)
+    return PortProbe(PortState.LISTENING)
+
+
+def _try_bind(bind_host: str, port: int) -> PortProbe:
+    host = bind_host.strip()
+    host = "" if host == "*" else host
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        # create_server sets SO_REUSEADDR on POSIX, as the gateway's listener does, so a port
+        # left in TIME_WAIT by a stopped gateway counts as free.
+        server = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return PortProbe(PortState.IN_USE, exc.strerror or "address already in use")
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return PortProbe(PortState.NO_PERMISSION, exc.strerror or "permission denied")
+        return PortProbe(PortState.BAD_ADDRESS, exc.strerror or str(exc))
+    server.close()
+    return PortProbe(PortState.FREE)

@@ -1,0 +1,269 @@
+"""Twilio account and Phone number sections: what Twilio itself says about our credentials
+and number, through the REST API (one attempt per call, short timeouts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hermes_sms.config import TwilioConfig
+from hermes_sms.doctor import hints
+from hermes_sms.doctor.catalog import failed, passed, skipped, warned
+from hermes_sms.doctor.config_checks import TWILIO_VARIABLES
+from hermes_sms.doctor.loading import Loaded
+from hermes_sms.doctor.masking import mask
+from hermes_sms.doctor.result import CheckResult
+from hermes_sms.phone import redact
+from hermes_sms.twilio.errors import TwilioError
+
+if TYPE_CHECKING:
+    from hermes_sms.twilio.client import IncomingNumber, TwilioClient
+
+Emit = Callable[[CheckResult], None]
+
+ACCOUNT_CHECKS = ("twilio.credentials", "twilio.account_status", "twilio.account_type")
+NUMBER_CHECKS = ("number.owned", "number.sms_capable", "number.webhook_url")
+WEBHOOK_METHOD = "POST"
+
+
+@dataclass(frozen=True)
+class WebhookFix:
+    """What `--fix` would change: the number's "A message comes in" URL and method."""
+
+    number_sid: str
+    phone_number: str
+    current_url: str | None
+    current_method: str | None
+    wanted_url: str
+
+    def question(self) -> str:
+        return (
+            f"Set 'A message comes in' of {redact(self.phone_number)} to "
+            f"{self.wanted_url} (POST)? It is now {self.current_url or '(empty)'}"
+            f" ({self.current_method or 'no method'})."
+        )
+
+
+def open_client(twilio: TwilioConfig, timeout: float) -> TwilioClient:
+    # Imported here: aiohttp costs ~100 ms, paid only when the doctor talks to Twilio.
+    from hermes_sms.twilio.client import TwilioClient
+
+    # One attempt: a doctor reports a slow or failing API rather than waiting out retries.
+    return TwilioClient(
+        twilio.account_sid,
+        twilio.auth_token,
+        base_url=twilio.api_base_url,
+        timeout=timeout,
+        max_attempts=1,
+    )
+
+
+async def check_twilio(
+    loaded: Loaded, timeout: float, emit: Emit, *, offline: bool = False
+) -> WebhookFix | None:
+    """Emit the account and number checks; return the webhook change `--fix` could make."""
+    if offline:
+        for check in (*ACCOUNT_CHECKS, *NUMBER_CHECKS):
+            emit(skipped(check, "--offline"))
+        return None
+    settings = loaded.settings
+    if settings is None or settings.twilio is None or not loaded.all_ok(*TWILIO_VARIABLES):
+        for check in (*ACCOUNT_CHECKS, *NUMBER_CHECKS):
+            emit(skipped(check, "the Twilio variables are missing or wrong"))
+        return None
+    twilio = settings.twilio
+    async with open_client(twilio, timeout) as client:
+        try:
+            account = await client.fetch_account()
+        except TwilioError as exc:
+            emit(_credentials_failure(exc, twilio, str(settings.env_file)))
+            for check in (*ACCOUNT_CHECKS[1:], *NUMBER_CHECKS):
+                emit(skipped(check, "the credentials check failed"))
+            return None
+        emit(
+            passed(
+                "twilio.credentials",
+                f"Twilio accepted the credentials for {account.friendly_name or account.sid}",
+                detail=f"account {twilio.account_sid}, auth token {mask(twilio.auth_token)}",
+            )
+        )
+        emit(_account_status(account.status))
+        emit(_account_type(account.type, account.is_trial))
+        try:
+            numbers = await client.list_incoming_numbers(twilio.phone_number)
+        except TwilioError as exc:
+            emit(
+                failed(
+                    "number.owned",
+                    f"could not list the account's numbers: {exc}",
+                    "Re-run the doctor; if it persists, check the network and Twilio's status "
+                    "page (https://status.twilio.com).",
+                )
+            )
+            for check in NUMBER_CHECKS[1:]:
+                emit(skipped(check, "the number could not be looked up"))
+            return None
+    return _number_checks(numbers, twilio, loaded, emit)
+
+
+def _credentials_failure(exc: TwilioError, twilio: TwilioConfig, env_file: str) -> CheckResult:
+    status, code = exc.status, exc.code
+    detail = f"account {twilio.account_sid}, auth token {mask(twilio.auth_token)}"
+    if code == 20003 or status == 401:
+        return failed(
+            "twilio.credentials",
+            "Twilio rejected the credentials: the auth token is wrong "
+            "(or does not belong to TWILIO_ACCOUNT_SID)",
+            f"Copy the Account SID and Auth Token from {hints.ACCOUNT_INFO} into "
+            f"TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in {env_file}.",
+            detail=detail,
+        )
+    if status is None:
+        return failed(
+            "twilio.credentials",
+            f"could not reach Twilio: {exc.message}",
+            "Check the internet connection (and TWILIO_API_BASE_URL, if set), then re-run.",
+            detail=detail,
+        )
+    if code == 20404 or status == 404:
+        return failed(
+            "twilio.credentials",
+            f"Twilio does not know account {twilio.account_sid}",
+            f"Check TWILIO_ACCOUNT_SID against {hints.ACCOUNT_INFO}.",
+            detail=detail,
+        )
+    return failed(
+        "twilio.credentials",
+        f"Twilio refused the account lookup: {exc}",
+        f"Check the credentials in {hints.ACCOUNT_INFO}; see the error code's page for more.",
+        detail=detail,
+    )
+
+
+def _account_status(status: str) -> CheckResult:
+    if status == "active":
+        return passed("twilio.account_status", "the account is active")
+    return failed(
+        "twilio.account_status",
+        f"the account is {status or 'not active'}: Twilio neither delivers nor sends messages",
+        f"Reactivate the account or settle its balance in {hints.BILLING}.",
+    )
+
+
+def _account_type(kind: str, is_trial: bool) -> CheckResult:
+    if is_trial:
+        return warned(
+            "twilio.account_type",
+            "trial account: replies reach verified numbers only, and start with a trial notice",
+            f"Verify each allowed number in {hints.VERIFIED_CALLER_IDS}, or upgrade the account "
+            f"in {hints.BILLING}.",
+        )
+    return passed("twilio.account_type", f"{(kind or 'full').lower()} account (no trial limits)")
+
+
+def _number_checks(
+    numbers: list[IncomingNumber], twilio: TwilioConfig, loaded: Loaded, emit: Emit
+) -> WebhookFix | None:
+    shown = redact(twilio.phone_number)
+    number = next((n for n in numbers if n.phone_number == twilio.phone_number), None)
+    if number is None:
+        emit(
+            failed(
+                "number.owned",
+                f"TWILIO_PHONE_NUMBER {shown} is not a number of account {twilio.account_sid}",
+                f"Set TWILIO_PHONE_NUMBER to one of the numbers in {hints.ACTIVE_NUMBERS}, "
+                "or buy one there.",
+            )
+        )
+        for check in NUMBER_CHECKS[1:]:
+            emit(skipped(check, "the number is not in this account"))
+        return None
+    emit(passed("number.owned", f"{shown} belongs to this account"))
+    if number.sms_capable:
+        emit(passed("number.sms_capable", f"{shown} can send and receive SMS"))
+    else:
+        emit(
+            failed(
+                "number.sms_capable",
+                f"{shown} cannot send or receive SMS (voice-only number)",
+                f"Buy an SMS-capable number in {hints.ACTIVE_NUMBERS} and set "
+                "TWILIO_PHONE_NUMBER to it.",
+            )
+        )
+    return _webhook_url(number, twilio, loaded, emit)
+
+
+def _webhook_url(
+    number: IncomingNumber, twilio: TwilioConfig, loaded: Loaded, emit: Emit
+) -> WebhookFix | None:
+    check = "number.webhook_url"
+    settings = loaded.settings
+    assert settings is not None
+    current = number.sms_url or None
+    method = (number.sms_method or "").upper() or None
+    if "SMS_WEBHOOK_URL" in loaded.problems or not settings.webhook_url:
+        emit(
+            skipped(
+                check,
+                f"not compared: SMS_WEBHOOK_URL is not usable (see webhook.url); the number's "
+                f"'A message comes in' is {current or '(empty)'}",
+            )
+        )
+        return None
+    wanted = settings.webhook_url
+    detail = (
+        f"number's 'A message comes in': {current or '(empty)'} ({method or 'no method'})\n"
+        f"SMS_WEBHOOK_URL:              {wanted} (POST)"
+    )
+    if twilio.messaging_service_sid:
+        detail += (
+            "\nTWILIO_MESSAGING_SERVICE_SID is set: if that service's Integration is not "
+            "'Defer to sender's webhook', Twilio uses the service's URL instead."
+        )
+    if current == wanted and method == WEBHOOK_METHOD:
+        emit(passed(check, "'A message comes in' is SMS_WEBHOOK_URL (POST)", detail=detail))
+        return None
+    if current is None:
+        message = "'A message comes in' is empty: Twilio has nowhere to deliver messages"
+    elif current != wanted:
+        message = f"'A message comes in' is {current}, but SMS_WEBHOOK_URL is {wanted}"
+    else:
+        message = f"'A message comes in' uses HTTP {method}; the gateway accepts POST only"
+    fix = (
+        f"Run `{hints.RUN_FIX}`, or in {hints.ACTIVE_NUMBERS} → {redact(number.phone_number)} → "
+        f"Messaging configuration set 'A message comes in' to Webhook {wanted}, HTTP POST."
+    )
+    emit(failed(check, message, fix, detail=detail))
+    return WebhookFix(number.sid, number.phone_number, current, method, wanted)
+
+
+async def apply_webhook_fix(
+    twilio: TwilioConfig, change: WebhookFix, timeout: float
+) -> CheckResult:
+    """Point the number at SMS_WEBHOOK_URL (POST) and report the new state."""
+    check = "number.webhook_url"
+    try:
+        async with open_client(twilio, timeout) as client:
+            updated = await client.update_sms_webhook(
+                change.number_sid, change.wanted_url, WEBHOOK_METHOD
+            )
+    except TwilioError as exc:
+        return failed(
+            check,
+            f"--fix could not update the number: {exc}",
+            f"Set it by hand in {hints.ACTIVE_NUMBERS}: 'A message comes in' → Webhook "
+            f"{change.wanted_url}, HTTP POST.",
+        )
+    if updated.sms_url != change.wanted_url or (updated.sms_method or "").upper() != WEBHOOK_METHOD:
+        return failed(
+            check,
+            f"--fix sent the change, but Twilio now reports {updated.sms_url or '(empty)'} "
+            f"({updated.sms_method or 'no method'})",
+            f"Set it by hand in {hints.ACTIVE_NUMBERS}.",
+        )
+    return passed(
+        check,
+        "fixed: 'A message comes in' is now SMS_WEBHOOK_URL (POST)",
+        detail=f"was {change.current_url or '(empty)'} ({change.current_method or 'no method'})",
+    )

@@ -1,0 +1,138 @@
+"""Doctor, Configuration section: the real CLI in-process, real .env files, --offline."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_doctor_support import ALICE, OUR_NUMBER, free_port, run_cli, write_env_file
+
+from hermes_sms.doctor.loading import load
+
+SID = "AC" + "0123456789abcdef" * 2
+TOKEN = "config-test-token-" + "a" * 10 + "9f3a"
+VALID = {
+    "TWILIO_ACCOUNT_SID": SID,
+    "TWILIO_AUTH_TOKEN": TOKEN,
+    "TWILIO_PHONE_NUMBER": OUR_NUMBER,
+    "SMS_ALLOWED_USERS": ALICE,
+    "SMS_WEBHOOK_URL": "https://sms.example.com/webhooks/twilio",
+    "SMS_AGENT_BACKEND": "echo",
+}
+
+
+def doctor(home: Path, *extra: str, **environ: str) -> dict:
+    values = {"HERMES_HOME": str(home), "SMS_WEBHOOK_PORT": str(free_port()), **environ}
+    run = run_cli(["doctor", "--offline", "--json", *extra], values)
+    assert run.code in (0, 1), run.stderr
+    return {check["id"]: check for check in run.json()["checks"]}
+
+
+def test_env_file_private_passes_and_shows_path(isolated_home: Path) -> None:
+    path = write_env_file(isolated_home, VALID)
+    checks = doctor(isolated_home)
+    assert checks["config.env_file"]["status"] == "pass"
+    assert str(path) in checks["config.env_file"]["message"]
+    assert "0600" in checks["config.env_file"]["message"]
+    assert checks["config.required"]["status"] == "pass"
+
+
+def test_env_file_readable_by_others_warns_with_chmod(isolated_home: Path) -> None:
+    path = write_env_file(isolated_home, VALID, mode=0o644)
+    check = doctor(isolated_home)["config.env_file"]
+    assert check["status"] == "warn"
+    assert "0644" in check["message"]
+    assert check["fix"] == f"Run `chmod 600 {path}`."
+
+
+def test_missing_env_file_warns(isolated_home: Path) -> None:
+    check = doctor(isolated_home, **VALID)["config.env_file"]
+    assert check["status"] == "warn"
+    assert str(isolated_home / ".env") in check["message"]
+    assert "hermes-sms setup" in check["fix"]
+
+
+def test_missing_required_variables_fail_and_skip_twilio(isolated_home: Path) -> None:
+    checks = doctor(isolated_home, SMS_AGENT_BACKEND="echo")
+    required = checks["config.required"]
+    assert required["status"] == "fail"
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER"):
+        assert name in required["detail"] and name in required["fix"]
+    assert "console.twilio.com" in required["fix"]
+    assert checks["twilio.credentials"]["status"] == "skip"
+
+
+def test_malformed_variables_each_reported(isolated_home: Path) -> None:
+    checks = doctor(
+        isolated_home,
+        **{**VALID, "TWILIO_ACCOUNT_SID": "XX123", "TWILIO_PHONE_NUMBER": "5550100001"},
+    )
+    required = checks["config.required"]
+    assert required["status"] == "fail"
+    assert "TWILIO_ACCOUNT_SID must be AC followed by 32 hex" in required["detail"]
+    assert "no country code" in required["detail"]
+    assert TOKEN not in str(checks)
+
+
+def test_other_bad_variable_fails_its_own_check_only(isolated_home: Path) -> None:
+    checks = doctor(isolated_home, **{**VALID, "SMS_WEBHOOK_PORT": "http"})
+    assert checks["config.variables"]["status"] == "fail"
+    assert "SMS_WEBHOOK_PORT must be a port number" in checks["config.variables"]["message"]
+    assert checks["webhook.port"]["status"] == "skip"
+    # The rest of the configuration is still judged on its own merits.
+    assert checks["config.required"]["status"] == "pass"
+    assert checks["webhook.url"]["status"] == "pass"
+
+
+def test_partial_load_keeps_good_values_and_names_bad_ones(isolated_home: Path) -> None:
+    write_env_file(isolated_home, {**VALID, "SMS_RATE_LIMIT": "lots"})
+    loaded = load({"HERMES_HOME": str(isolated_home)})
+    assert set(loaded.problems) == {"SMS_RATE_LIMIT"}
+    assert loaded.settings is not None and loaded.settings.twilio is not None
+    assert loaded.settings.twilio.account_sid == SID
+    assert loaded.settings.env_file == isolated_home / ".env"
+
+
+@pytest.mark.parametrize(
+    ("values", "status", "text"),
+    [
+        ({"SMS_ALLOWED_USERS": "+15550100002, +1 555 010 0003"}, "pass", "2 number(s) allowed"),
+        ({"SMS_ALLOWED_USERS": ""}, "warn", "nobody is allowed"),
+        ({"SMS_ALLOW_ALL_USERS": "true"}, "warn", "anyone who texts"),
+        ({"SMS_ALLOWED_USERS": "+15550100002,alice"}, "fail", "SMS_ALLOWED_USERS must be"),
+        ({"SMS_ALLOW_ALL_USERS": "maybe"}, "fail", "SMS_ALLOW_ALL_USERS must be true or false"),
+    ],
+)
+def test_allowed_users(isolated_home: Path, values: dict, status: str, text: str) -> None:
+    check = doctor(isolated_home, **{**VALID, **values})["config.allowed_users"]
+    assert check["status"] == status
+    assert text in check["message"]
+    if status != "pass":
+        assert "SMS_ALLOWED_USERS" in check["fix"]
+    else:
+        # Numbers are shown redacted, as everywhere else in the output.
+        assert "+1555***0002" in check["message"] and ALICE not in check["message"]
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "text"),
+    [
+        ("", "pass", "not set"),
+        ("+1 555 010 0002", "pass", "+1555***0002"),
+        ("0100002", "fail", "SMS_HOME_CHANNEL must be a phone number"),
+    ],
+)
+def test_home_channel(isolated_home: Path, value: str, status: str, text: str) -> None:
+    check = doctor(isolated_home, **{**VALID, "SMS_HOME_CHANNEL": value})["config.home_channel"]
+    assert check["status"] == status
+    assert text in check["message"]
+
+
+def test_unreadable_env_file_fails_without_crashing(isolated_home: Path) -> None:
+    path = write_env_file(isolated_home, VALID, mode=0o000)
+    if os.access(path, os.R_OK):
+        pytest.skip("root reads any file: an unreadable .env cannot be provoked")
+    checks = doctor(isolated_home)
+    assert checks["config.env_file"]["status"] == "fail"
+    assert "cannot read" in checks["config.env_file"]["message"]

@@ -1,0 +1,233 @@
+"""Doctor, Twilio account and Phone number sections, against the Twilio emulator."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_doctor_support import (
+    FAST,
+    OUR_NUMBER,
+    environ_for,
+    free_port,
+    no_secret_in,
+    run_cli_async,
+    write_env_file,
+)
+
+from hermes_sms.doctor.result import Report, Status
+from hermes_sms.doctor.runner import DoctorOptions, run_doctor
+from hermes_sms.sandbox import TwilioEmulator
+
+# Local and closed, so the public-URL checks fail fast instead of reaching for the internet.
+WEBHOOK_URL = f"http://127.0.0.1:{free_port()}/webhooks/twilio"
+
+
+def env(home: Path, emulator: TwilioEmulator, **overrides: str) -> dict[str, str]:
+    return environ_for(
+        home,
+        account_sid=emulator.account_sid,
+        auth_token=emulator.auth_token,
+        api_base_url=emulator.base_url,
+        **{"SMS_WEBHOOK_URL": WEBHOOK_URL, **overrides},
+    )
+
+
+async def diagnose(environ: dict[str, str], **options: Any) -> Report:
+    options.setdefault("timeout", FAST)
+    return await run_doctor(environ, DoctorOptions(**options))
+
+
+def status(report: Report, check_id: str) -> Status:
+    check = report.get(check_id)
+    assert check is not None
+    return check.status
+
+
+async def test_credentials_accepted(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    report = await diagnose(env(isolated_home, emulator))
+    credentials = report.get("twilio.credentials")
+    assert credentials and credentials.status is Status.PASS
+    assert "…" + emulator.auth_token[-4:] in (credentials.detail or "")
+    assert status(report, "twilio.account_status") is Status.PASS
+    assert status(report, "twilio.account_type") is Status.PASS
+    assert status(report, "number.owned") is Status.PASS
+    assert status(report, "number.sms_capable") is Status.PASS
+
+
+async def test_wrong_token_fails_and_skips_number_checks(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    wrong = "wrong-token-0000000000000000beef"
+    report = await diagnose(env(isolated_home, emulator, TWILIO_AUTH_TOKEN=wrong))
+    credentials = report.get("twilio.credentials")
+    assert credentials and credentials.status is Status.FAIL
+    assert "auth token is wrong" in credentials.message
+    assert "TWILIO_AUTH_TOKEN" in (credentials.fix or "")
+    assert "…beef" in (credentials.detail or "")
+    for check in ("twilio.account_status", "number.owned", "number.webhook_url"):
+        assert status(report, check) is Status.SKIP
+    assert no_secret_in(str(report.to_json()), wrong, emulator.auth_token)
+
+
+async def test_twilio_unreachable(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    report = await diagnose(env(isolated_home, emulator, TWILIO_API_BASE_URL=closed))
+    credentials = report.get("twilio.credentials")
+    assert credentials and credentials.status is Status.FAIL
+    assert "could not reach Twilio" in credentials.message
+    assert "TWILIO_API_BASE_URL" in (credentials.fix or "")
+
+
+async def test_twilio_timeout_is_bounded(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    emulator.inject_fault(None, latency=30, path_contains="/Accounts/")
+    started = time.monotonic()
+    report = await diagnose(env(isolated_home, emulator), timeout=0.3)
+    assert time.monotonic() - started < 3
+    credentials = report.get("twilio.credentials")
+    assert credentials and credentials.status is Status.FAIL
+    assert "timed out" in credentials.message
+
+
+async def test_suspended_account_fails(isolated_home: Path, emulator_factory: Any) -> None:
+    emulator = await emulator_factory(account_status="suspended")
+    report = await diagnose(env(isolated_home, emulator))
+    check = report.get("twilio.account_status")
+    assert check and check.status is Status.FAIL and "suspended" in check.message
+    assert "console.twilio.com" in (check.fix or "")
+
+
+async def test_trial_account_warns_about_verified_numbers(
+    isolated_home: Path, emulator_factory: Any
+) -> None:
+    emulator = await emulator_factory(account_type="Trial")
+    report = await diagnose(env(isolated_home, emulator))
+    check = report.get("twilio.account_type")
+    assert check and check.status is Status.WARN
+    assert "verified numbers only" in check.message
+    assert "Verified Caller IDs" in (check.fix or "")
+
+
+async def test_number_not_in_account(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    report = await diagnose(env(isolated_home, emulator, TWILIO_PHONE_NUMBER="+15550100077"))
+    owned = report.get("number.owned")
+    assert owned and owned.status is Status.FAIL
+    assert "+1555***0077" in owned.message and "+15550100077" not in owned.message
+    assert "Active numbers" in (owned.fix or "")
+    assert status(report, "number.sms_capable") is Status.SKIP
+    assert status(report, "number.webhook_url") is Status.SKIP
+
+
+async def test_voice_only_number_fails(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    emulator.numbers[0]["capabilities"]["sms"] = False
+    report = await diagnose(env(isolated_home, emulator))
+    check = report.get("number.sms_capable")
+    assert check and check.status is Status.FAIL
+    assert "SMS-capable" in (check.fix or "")
+
+
+@pytest.mark.parametrize(
+    ("sms_url", "method", "verdict", "text"),
+    [
+        (WEBHOOK_URL, "POST", Status.PASS, "is SMS_WEBHOOK_URL (POST)"),
+        ("", "POST", Status.FAIL, "is empty"),
+        ("https://old.trycloudflare.com/webhooks/twilio", "POST", Status.FAIL, "but SMS_WEBHOOK"),
+        (WEBHOOK_URL, "GET", Status.FAIL, "accepts POST only"),
+    ],
+)
+async def test_number_webhook_url(
+    isolated_home: Path,
+    emulator: TwilioEmulator,
+    sms_url: str,
+    method: str,
+    verdict: Status,
+    text: str,
+) -> None:
+    emulator.numbers[0].update(sms_url=sms_url, sms_method=method)
+    report = await diagnose(env(isolated_home, emulator))
+    check = report.get("number.webhook_url")
+    assert check and check.status is verdict
+    assert text in check.message
+    # Both values are shown, so the user can see what differs.
+    assert WEBHOOK_URL in (check.detail or "")
+    assert (sms_url or "(empty)") in (check.detail or "")
+    if verdict is Status.FAIL:
+        assert "hermes-sms doctor --fix" in (check.fix or "")
+
+
+async def test_webhook_url_not_compared_without_sms_webhook_url(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    report = await diagnose(env(isolated_home, emulator, SMS_WEBHOOK_URL=""))
+    assert status(report, "number.webhook_url") is Status.SKIP
+    assert status(report, "webhook.url") is Status.FAIL
+
+
+async def test_fix_after_confirmation(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    questions: list[str] = []
+
+    def confirm(question: str) -> bool:
+        questions.append(question)
+        return True
+
+    environ = env(isolated_home, emulator)
+    report = await run_doctor(environ, DoctorOptions(fix=True, timeout=FAST), confirm)
+    check = report.get("number.webhook_url")
+    assert check and check.status is Status.PASS and check.message.startswith("fixed")
+    assert emulator.numbers[0]["sms_url"] == WEBHOOK_URL
+    assert emulator.numbers[0]["sms_method"] == "POST"
+    [question] = questions
+    assert WEBHOOK_URL in question and "+1555***0001" in question
+    # A second run finds nothing to fix.
+    again = await diagnose(environ)
+    assert status(again, "number.webhook_url") is Status.PASS
+
+
+async def test_fix_declined_changes_nothing(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    environ = env(isolated_home, emulator)
+    report = await run_doctor(environ, DoctorOptions(fix=True, timeout=FAST), lambda q: False)
+    check = report.get("number.webhook_url")
+    assert check and check.status is Status.FAIL and "declined" in (check.detail or "")
+    assert emulator.numbers[0]["sms_url"] == ""
+    without_terminal = await run_doctor(environ, DoctorOptions(fix=True, timeout=FAST), None)
+    check = without_terminal.get("number.webhook_url")
+    assert check and "--yes" in (check.detail or "")
+    assert emulator.numbers[0]["sms_url"] == ""
+
+
+async def test_cli_fix_yes_repairs_the_number(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    environ = env(isolated_home, emulator)
+    write_env_file(isolated_home, environ)
+    run = await run_cli_async(["doctor", "--fix", "--yes", "--json"], environ)
+    assert run.check("number.webhook_url")["status"] == "pass"
+    assert emulator.numbers[0]["sms_url"] == WEBHOOK_URL
+
+
+async def test_cli_fix_asks_on_the_terminal(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    environ = env(isolated_home, emulator)
+    declined = await run_cli_async(["doctor", "--fix"], environ, stdin="n\n", tty=True)
+    assert "[y/N]" in declined.stderr and "[y/N]" not in declined.stdout
+    assert emulator.numbers[0]["sms_url"] == ""
+    accepted = await run_cli_async(["doctor", "--fix", "--json"], environ, stdin="y\n", tty=True)
+    assert accepted.check("number.webhook_url")["message"].startswith("fixed")
+    assert emulator.numbers[0]["sms_url"] == WEBHOOK_URL
+
+
+async def test_cli_fix_without_terminal_says_how(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    run = await run_cli_async(["doctor", "--fix"], env(isolated_home, emulator), tty=False)
+    assert run.code == 1
+    assert "Add --yes to apply it" in run.stdout
+    assert emulator.numbers[0]["sms_url"] == ""
+    assert not [r for r in emulator.requests if r.method == "POST"]
+
+
+async def test_number_fixture_sanity(emulator: TwilioEmulator) -> None:
+    # The tests above rely on the emulator's default: one SMS number with no webhook yet.
+    assert emulator.numbers[0]["phone_number"] == OUR_NUMBER
+    assert emulator.numbers[0]["sms_url"] == ""
