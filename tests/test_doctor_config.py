@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -129,10 +128,18 @@ def test_home_channel(isolated_home: Path, value: str, status: str, text: str) -
     assert text in check["message"]
 
 
+def test_env_path_that_is_a_folder_fails_without_crashing(isolated_home: Path) -> None:
+    (isolated_home / ".env").mkdir(parents=True)
+    checks = doctor(isolated_home)
+    assert checks["config.env_file"]["status"] == "fail"
+    assert "is not a regular file" in checks["config.env_file"]["message"]
+
+
 def test_unreadable_env_file_fails_without_crashing(isolated_home: Path) -> None:
-    path = write_env_file(isolated_home, VALID, mode=0o000)
-    if os.access(path, os.R_OK):
-        pytest.skip("root reads any file: an unreadable .env cannot be provoked")
+    # chmod 000 does not stop root (CI runs as root); /proc/self/mem is a "regular file" whose
+    # read fails with EIO for everyone, which is the failure this check must survive.
+    isolated_home.mkdir(parents=True)
+    (isolated_home / ".env").symlink_to("/proc/self/mem")
     checks = doctor(isolated_home)
     assert checks["config.env_file"]["status"] == "fail"
     assert "cannot read" in checks["config.env_file"]["message"]

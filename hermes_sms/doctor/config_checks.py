@@ -53,8 +53,7 @@ def check_env_file(path: Path) -> CheckResult:
         return failed(check, f"{path} is not a regular file", f"Replace {path} with a file.")
     mode = stat.S_IMODE(info.st_mode)
     try:
-        with path.open("rb"):
-            pass
+        path.read_bytes()  # opening is not enough: the read itself can fail
     except OSError as exc:
         return failed(
             check, f"cannot read {path}: {exc.strerror}", f"Make it readable: `chmod 600 {path}`."
