@@ -45,6 +45,16 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+def is_account_sid(value: str) -> bool:
+    """True for a Twilio Account SID: AC followed by 32 hex characters."""
+    return bool(_ACCOUNT_SID.match(value))
+
+
+def is_messaging_service_sid(value: str) -> bool:
+    """True for a Twilio Messaging Service SID: MG followed by 32 hex characters."""
+    return bool(_SERVICE_SID.match(value))
+
+
 class ConfigError(Exception):
     """One or more configuration problems; `problems` lists each as a full sentence."""
 
@@ -162,7 +172,8 @@ class _Reader:
             return None
 
 
-def _boolean(raw: str) -> bool:
+def parse_boolean(raw: str) -> bool:
+    """true/yes/on/1 or false/no/off/0, any case; else ValueError."""
     lowered = raw.lower()
     if lowered in _TRUE:
         return True
@@ -171,7 +182,8 @@ def _boolean(raw: str) -> bool:
     raise ValueError("")
 
 
-def _port(raw: str) -> int:
+def parse_port(raw: str) -> int:
+    """A TCP port number, 1 to 65535; else ValueError."""
     port = int(raw)
     if not 1 <= port <= 65535:
         raise ValueError("")
@@ -206,7 +218,8 @@ def _positive_float(raw: str) -> float:
     return value
 
 
-def _http_url(raw: str) -> str:
+def parse_http_url(raw: str) -> str:
+    """`raw` when it is an http(s) URL with a host; else ValueError."""
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("")
@@ -214,7 +227,7 @@ def _http_url(raw: str) -> str:
 
 
 def _base_url(raw: str) -> str:
-    return _http_url(raw).rstrip("/")
+    return parse_http_url(raw).rstrip("/")
 
 
 def _rate_limit(raw: str) -> RateLimit | None:
@@ -241,13 +254,13 @@ def _twilio(reader: _Reader, require: bool) -> TwilioConfig | None:
     before = len(reader.problems)
     missing = [name for name in REQUIRED_TWILIO if reader.get(name) is None]
     sid = reader.get("TWILIO_ACCOUNT_SID")
-    if sid is not None and not _ACCOUNT_SID.match(sid):
+    if sid is not None and not is_account_sid(sid):
         reader.problems.append(
             f"TWILIO_ACCOUNT_SID must be AC followed by 32 hex characters, got {sid!r}."
         )
     number = reader.number("TWILIO_PHONE_NUMBER")
     service = reader.get("TWILIO_MESSAGING_SERVICE_SID")
-    if service is not None and not _SERVICE_SID.match(service):
+    if service is not None and not is_messaging_service_sid(service):
         reader.problems.append(
             "TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex characters, "
             f"got {service!r}."
@@ -324,15 +337,15 @@ def load_settings(
         env_file=env_file(env),
         twilio=twilio,
         webhook_host=reader.get("SMS_WEBHOOK_HOST") or "0.0.0.0",
-        webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, _port, "a port number (1-65535)"),
-        webhook_url=reader.parse("SMS_WEBHOOK_URL", None, _http_url, "an http(s) URL"),
+        webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, parse_port, "a port number (1-65535)"),
+        webhook_url=reader.parse("SMS_WEBHOOK_URL", None, parse_http_url, "an http(s) URL"),
         allowed_users=allowed,
-        allow_all_users=reader.parse("SMS_ALLOW_ALL_USERS", False, _boolean, "true or false"),
+        allow_all_users=reader.parse("SMS_ALLOW_ALL_USERS", False, parse_boolean, "true or false"),
         home_channel=reader.number("SMS_HOME_CHANNEL"),
         home_channel_name=reader.get("SMS_HOME_CHANNEL_NAME") or "Home",
         encoding=reader.parse("SMS_ENCODING", "smart", _choice(ENCODINGS), "smart or unicode"),
         insecure_no_signature=reader.parse(
-            "SMS_INSECURE_NO_SIGNATURE", False, _boolean, "true or false"
+            "SMS_INSECURE_NO_SIGNATURE", False, parse_boolean, "true or false"
         ),
         rate_limit=reader.parse(
             "SMS_RATE_LIMIT",

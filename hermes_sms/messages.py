@@ -39,3 +39,124 @@ CHAT_HELP = (
     "STOP - no more messages, START - resume"
 )
 MEDIA_LINE = "[attachment {index}: {content_type} {url}]"
+
+
+# --- `hermes-sms setup` (the setup wizard) ------------------------------------------------
+SETUP_INTRO = (
+    "hermes-sms setup writes {env_file}.\n"
+    "Enter keeps the value shown; Esc or Ctrl-C stops without writing anything."
+)
+SETUP_CANCELLED = "setup cancelled: nothing was written."
+SETUP_NOTHING_WRITTEN = "Nothing was written."
+SETUP_MISSING = "Missing required values (give them as flags or environment variables):"
+SETUP_INVALID = "Some values are not usable:"
+SETUP_NO_TTY_HINT = "Run `hermes-sms setup` in a terminal to be asked for them instead."
+
+SETUP_ASK_ACCOUNT_SID = "Twilio Account SID"
+SETUP_HINT_ACCOUNT_SID = "(AC…, from the Account Info box on console.twilio.com)"
+SETUP_ASK_AUTH_TOKEN = "Twilio Auth Token"
+SETUP_ASK_UNVERIFIED = "The credentials could not be checked. What now?"
+SETUP_CHOICE_RETRY = "Check again"
+SETUP_CHOICE_REENTER = "Enter the Account SID and Auth Token again"
+SETUP_CHOICE_SKIP_CHECK = "Continue without checking"
+SETUP_ASK_PICK_NUMBER = "Which of the account's numbers should answer?"
+SETUP_CHOICE_TYPE_NUMBER = "Type a number…"
+SETUP_ASK_PHONE_NUMBER = "Twilio phone number (E.164, e.g. +15550100001)"
+SETUP_ASK_MESSAGING_SERVICE = "Messaging Service SID (MG…, for US A2P 10DLC)"
+SETUP_HINT_OPTIONAL = "(optional: clear the line to skip)"
+SETUP_ASK_ALLOWED_USERS = "Who may text the agent?"
+SETUP_HINT_ALLOWED_USERS = "(phone numbers in E.164, comma-separated)"
+SETUP_ASK_NOBODY_LISTED = "Nobody is on the list. Who may text the agent?"
+SETUP_CHOICE_DENY_ALL = "Nobody yet (deny all; add numbers later)"
+SETUP_CHOICE_ALLOW_ALL = "Anyone who texts the number (SMS_ALLOW_ALL_USERS=true)"
+SETUP_ASK_HOME_CHANNEL = "Home channel: the number `hermes-sms send` texts by default"
+SETUP_ASK_PORT = "Port the gateway listens on"
+SETUP_ASK_WEBHOOK_URL = "Public https URL of the gateway"
+SETUP_ASK_POINT_WEBHOOK = "After saving, point it at {url} (HTTP POST)?"
+SETUP_ASK_AGENT_URL = "Agent URL (OpenAI-compatible, usually ending in /v1)"
+SETUP_ASK_AGENT_MODEL = "Agent model"
+SETUP_ASK_AGENT_API_KEY = "Agent API key"
+SETUP_ASK_TEST_AGENT = "Send a test request to {url}/models?"
+SETUP_CONFIRM_WRITE = "Write these settings to {env_file}?"
+
+SETUP_CHECKING_TWILIO = "Checking the credentials with Twilio…"
+SETUP_CREDENTIALS_OK = "Credentials work: account “{name}” ({type})."
+SETUP_CREDENTIALS_REJECTED = (
+    "Twilio rejected this Account SID and Auth Token (error 20003). Copy both again from "
+    "the Account Info box on https://console.twilio.com."
+)
+SETUP_TWILIO_UNREACHABLE = "Could not reach Twilio at {base_url}: {error}"
+SETUP_TWILIO_FAILED = "Twilio could not check the credentials: {error}"
+SETUP_USE_NO_VERIFY = "Pass --no-verify to save the values without checking them."
+SETUP_TRIAL_NOTE = (
+    "This is a trial account: it can only text numbers verified in the Twilio console, "
+    "and Twilio adds a trial notice to every message."
+)
+SETUP_INACTIVE_NOTE = "The account is {status}: Twilio will not send messages until it is active."
+SETUP_NO_SMS_NUMBERS = (
+    "The account has no SMS-capable number yet: buy one in the Twilio console "
+    "(Phone Numbers > Buy a number), then type it here."
+)
+SETUP_NUMBERS_UNLISTED = "Could not list the account's numbers ({error}); type the number."
+SETUP_NUMBER_NOT_IN_ACCOUNT = (
+    "{number} is not one of this account's SMS numbers: Twilio will refuse to send from it."
+)
+SETUP_NOT_VERIFIED = "Not checked with Twilio (--no-verify)."
+
+SETUP_ALLOW_ALL_WARNING = (
+    "Warning: anyone who texts {number} reaches your agent, and every reply is billed to "
+    "your Twilio account."
+)
+SETUP_PORT_BUSY = (
+    "Warning: port {port} is in use right now (by a running gateway, or another program); "
+    "the gateway cannot start on it while that lasts."
+)
+SETUP_PORT_FORBIDDEN = (
+    "Warning: port {port} needs administrator rights; choose a port from 1024 up, such as 8080."
+)
+SETUP_TUNNEL_HINT = (
+    "Twilio must reach the gateway over https. On your own machine, start a tunnel in "
+    "another terminal and paste the https address it prints:\n"
+    "  cloudflared tunnel --url http://localhost:{port}\n"
+    "  ngrok http {port}"
+)
+SETUP_URL_COMPLETED = "Using {url} (the gateway receives messages at {path})."
+SETUP_WEBHOOK_CURRENT = "Now, messages to {number} go to: {current}"
+SETUP_WEBHOOK_UNSET = "(nothing set)"
+SETUP_WEBHOOK_USE_FLAG = "Pass --configure-webhook to point it at {url}."
+SETUP_WEBHOOK_ALREADY = "The number's webhook already points at {url}."
+SETUP_WEBHOOK_MANUAL = (
+    "Set the webhook in the Twilio console: Phone Numbers > Active numbers > {number} > "
+    "Messaging configuration > “A message comes in”: Webhook, {url}, HTTP POST."
+)
+SETUP_UPDATING_WEBHOOK = "Pointing the webhook of {number} at the gateway…"
+SETUP_WEBHOOK_DONE = "Twilio now sends messages to {number} to {url} (POST)."
+SETUP_WEBHOOK_FAILED = "Could not update the webhook of {number}: {error}"
+SETUP_WEBHOOK_NOT_FOUND = "{number} is not a number of this Twilio account; webhook not changed."
+SETUP_WEBHOOK_NEEDS_URL = "--configure-webhook needs the public URL: pass --webhook-url."
+SETUP_WEBHOOK_INTERRUPTED = "Webhook update interrupted; the settings were saved."
+SETUP_WEBHOOK_SAVED_ANYWAY = "The settings were saved; fix the problem and run setup again."
+
+SETUP_CHECKING_AGENT = "Asking the agent for its models…"
+SETUP_AGENT_OK = "Agent: {message}"
+SETUP_AGENT_PROBLEM = (
+    "Warning: the agent did not answer the check: {message}. If it is not running yet, "
+    "start it before the gateway: the gateway needs it to answer messages."
+)
+
+SETUP_SUMMARY_TITLE = "Settings for {env_file}"
+SETUP_SAVED = "Saved {env_file} (mode 0600)."
+SETUP_WRITE_FAILED = "Could not write {env_file}: {error}. The file was not changed."
+SETUP_BACKUP = "The previous version is in {backup}."
+SETUP_UNCHANGED = "Nothing changed: {env_file} stays as it was."
+SETUP_TIGHTENED = "Tightened {path} from {old:04o} to {new:04o}: it holds your auth token."
+SETUP_ENV_OVERRIDES = (
+    "Note: {name} is also set in this shell's environment, which wins over the file. "
+    "Unset it to use the saved value."
+)
+SETUP_NEXT = "Next: start the gateway with `hermes-sms gateway`."
+
+
+def setup_problems(header: str, lines: list[str]) -> str:
+    """A header and one indented line per problem, like `config_problems`."""
+    return header + "".join(f"\n  - {line}" for line in lines)

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from hermes_sms import __version__
-from hermes_sms.cli import demo, doctor, gateway, send
+from hermes_sms.cli import demo, doctor, gateway, send, setup
 from hermes_sms.cli.environment import Environment
 from hermes_sms.cli.errors import CliError
 from hermes_sms.cli.exit_status import ExitStatus
@@ -45,6 +45,7 @@ app.command("send", help=send.HELP)(send.send_command)
 app.command("gateway", help=gateway.HELP)(gateway.gateway_command)
 app.command("demo", help=demo.HELP)(demo.demo_command)
 app.command("doctor", help=doctor.HELP)(doctor.doctor_command)
+app.command("setup", help=setup.HELP)(setup.setup_command)
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:

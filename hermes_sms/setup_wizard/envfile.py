@@ -1,0 +1,143 @@
+"""Writing `$HERMES_HOME/.env`: only the keys that change, in place, privately, atomically.
+
+python-dotenv's `set_key` edits one key and keeps every other line (comments, order, keys of
+other Hermes tools). We apply all edits to a private copy and then move it over the file in one
+step, so an interruption leaves either the old file or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hermes_sms.home import ensure_private_dir
+
+BACKUP_SUFFIX = ".bak"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class WriteResult:
+    path: Path
+    changes: list[Change]
+    backup: Path | None = None
+    # (path, old mode, new mode) for every file or directory whose mode was tightened.
+    tightened: list[tuple[Path, int, int]] = field(default_factory=list)
+
+
+def read_file_values(path: Path) -> dict[str, str]:
+    """The keys in the file alone (no environment); a key without a value reads as ""."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {key: value or "" for key, value in dotenv_values(path).items()}
+
+
+def plan_changes(path: Path, updates: Mapping[str, str | None]) -> list[Change]:
+    """The edits `write_env_file` would make: new values differing from the file, and removals
+    (None) of keys the file has."""
+    current = read_file_values(path)
+    changes = []
+    for name, new in updates.items():
+        old = current.get(name)
+        if new is None:
+            if old is not None:
+                changes.append(Change(name, old, None))
+        elif new != old:
+            changes.append(Change(name, old, new))
+    return changes
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def write_env_file(path: Path, updates: Mapping[str, str | None]) -> WriteResult:
+    """Apply `updates` (None removes the key) to the env file at `path`.
+
+    The directory ends up 0700 and the file 0600, whatever they were; the previous file is
+    copied to `.env.bak` (also 0600) before it changes. Keys whose value is already right are
+    not rewritten, so their formatting and quoting stay as the user left them.
+    """
+    from dotenv import set_key, unset_key
+
+    result = WriteResult(path=path, changes=plan_changes(path, updates))
+    directory = path.parent
+    if directory.is_dir():
+        before = _mode(directory)
+        ensure_private_dir(directory)
+        if before != _mode(directory):
+            result.tightened.append((directory, before, DIR_MODE))
+    else:
+        ensure_private_dir(directory)
+
+    exists = path.is_file()
+    old_mode = _mode(path) if exists else None
+    if exists and old_mode is not None and old_mode & 0o077:
+        # Tighten first: even if nothing changes, a readable token must not stay readable.
+        path.chmod(FILE_MODE)
+        result.tightened.append((path, old_mode, FILE_MODE))
+    if not result.changes:
+        return result
+
+    original = path.read_bytes() if exists else b""
+    if exists:
+        result.backup = backup_path(path)
+        _replace_privately(result.backup, original)
+
+    # mkstemp creates the file 0600, and set_key keeps the mode of the file it edits.
+    fd, temp_name = tempfile.mkstemp(prefix=".env.setup-", dir=directory)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(original)
+        for change in result.changes:
+            if change.new is None:
+                unset_key(temp, change.name)
+            else:
+                set_key(temp, change.name, change.new)
+        _fsync(temp)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return result
+
+
+def _replace_privately(target: Path, data: bytes) -> None:
+    """Write `data` to `target` with mode 0600 from the first byte, replacing any old file."""
+    fd, temp_name = tempfile.mkstemp(prefix=target.name + ".", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+
+
+def _fsync(path: Path) -> None:
+    # set_key wrote through its own handles; flush the result to disk before it replaces the
+    # real file, so a crash cannot leave an empty configuration behind.
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())

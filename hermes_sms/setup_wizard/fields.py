@@ -1,0 +1,204 @@
+"""The variables the setup wizard manages: names, flags, labels, and how each is checked.
+
+Every check reuses the rules of `hermes_sms.config` and `hermes_sms.phone`, so a value the
+wizard accepts is a value the gateway accepts. A check takes a non-empty string and returns it
+normalised (`+1 555 010 0001` → `+15550100001`) or raises ValueError whose text completes the
+sentence "X ...", e.g. "must be AC followed by 32 hex characters".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from hermes_sms.config import (
+    DEFAULT_AGENT_MODEL,
+    DEFAULT_AGENT_URL,
+    is_account_sid,
+    is_messaging_service_sid,
+    parse_boolean,
+    parse_http_url,
+    parse_port,
+)
+from hermes_sms.phone import PhoneNumberError, normalize_e164, parse_number_list
+
+# Where the gateway receives messages (hermes_sms.gateway.app.WEBHOOK_PATH; a test keeps the two
+# equal). Repeated here because importing the gateway would pull in aiohttp for a constant.
+WEBHOOK_PATH = "/webhooks/twilio"
+DEFAULT_PORT = 8080
+# Hosts for which a plain-http webhook URL is accepted: only reachable from this machine, so
+# useful with the Twilio emulator and never something Twilio itself could call.
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One variable of `$HERMES_HOME/.env` that setup asks for."""
+
+    name: str
+    flag: str
+    label: str
+    check: Callable[[str], str]
+    required: bool = False
+    secret: bool = False
+    default: str | None = None
+
+
+def mask_secret(value: str | None) -> str:
+    """`…9f3a`: enough to recognise a stored secret, never enough to use it.
+
+    Values shorter than 12 characters show nothing at all, since their last four would be a
+    large part of the secret.
+    """
+    if not value:
+        return ""
+    return "…" + value[-4:] if len(value) >= 12 else "…"
+
+
+def display_url(url: str) -> str:
+    """`url` fit to print: a password inside it (`https://user:pw@host`) shows as `…`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:…@{host}"))
+
+
+def check_account_sid(raw: str) -> str:
+    value = raw.strip()
+    if not is_account_sid(value):
+        raise ValueError("must be AC followed by 32 hex characters")
+    return value
+
+
+def check_secret(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise ValueError("is empty")
+    if any(ch.isspace() for ch in value):
+        # A token pasted with a line break or a neighbouring word would fail much later, as a
+        # puzzling 20003 from Twilio; say it now. The value itself is never repeated.
+        raise ValueError("must not contain spaces or line breaks")
+    return value
+
+
+def check_phone(raw: str) -> str:
+    try:
+        return normalize_e164(raw)
+    except PhoneNumberError as exc:
+        raise ValueError(f"must be a phone number in E.164 form: {exc}") from None
+
+
+def check_service_sid(raw: str) -> str:
+    value = raw.strip()
+    if not is_messaging_service_sid(value):
+        raise ValueError("must be MG followed by 32 hex characters")
+    return value
+
+
+def check_number_list(raw: str) -> str:
+    try:
+        numbers = parse_number_list(raw)
+    except PhoneNumberError as exc:
+        raise ValueError(f"must be comma-separated E.164 numbers: {exc}") from None
+    return ",".join(numbers)
+
+
+def check_boolean(raw: str) -> str:
+    try:
+        return "true" if parse_boolean(raw.strip()) else "false"
+    except ValueError:
+        raise ValueError("must be true or false") from None
+
+
+def check_port(raw: str) -> str:
+    try:
+        return str(parse_port(raw.strip()))
+    except ValueError:
+        raise ValueError("must be a port number (1-65535)") from None
+
+
+def check_webhook_url(raw: str) -> str:
+    """A public https URL; a bare host gets the gateway's path, so pasting the tunnel's
+    address (`https://abc.trycloudflare.com`) is enough."""
+    value = raw.strip()
+    try:
+        parse_http_url(value)
+    except ValueError:
+        raise ValueError("must be a URL starting with https://") from None
+    parts = urlsplit(value)
+    if parts.scheme != "https" and parts.hostname not in _LOOPBACK:
+        raise ValueError(
+            "must start with https:// (Twilio only calls public https addresses; "
+            "cloudflared and ngrok give you one)"
+        )
+    if parts.path in ("", "/"):
+        parts = parts._replace(path=WEBHOOK_PATH)
+    return urlunsplit(parts)
+
+
+def check_agent_url(raw: str) -> str:
+    try:
+        return parse_http_url(raw.strip()).rstrip("/")
+    except ValueError:
+        raise ValueError("must be an http(s) URL, usually ending in /v1") from None
+
+
+def check_model(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise ValueError("is empty")
+    return value
+
+
+ACCOUNT_SID = Field(
+    "TWILIO_ACCOUNT_SID", "--account-sid", "Account SID", check_account_sid, required=True
+)
+AUTH_TOKEN = Field(
+    "TWILIO_AUTH_TOKEN", "--auth-token", "Auth Token", check_secret, required=True, secret=True
+)
+PHONE_NUMBER = Field(
+    "TWILIO_PHONE_NUMBER", "--phone-number", "Phone number", check_phone, required=True
+)
+MESSAGING_SERVICE_SID = Field(
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "--messaging-service-sid",
+    "Messaging Service SID",
+    check_service_sid,
+)
+ALLOWED_USERS = Field("SMS_ALLOWED_USERS", "--allowed-users", "Allowed users", check_number_list)
+ALLOW_ALL_USERS = Field(
+    "SMS_ALLOW_ALL_USERS", "--allow-all-users", "Allow anyone", check_boolean, default="false"
+)
+HOME_CHANNEL = Field("SMS_HOME_CHANNEL", "--home-channel", "Home channel", check_phone)
+WEBHOOK_PORT = Field(
+    "SMS_WEBHOOK_PORT", "--port", "Webhook port", check_port, default=str(DEFAULT_PORT)
+)
+WEBHOOK_URL = Field("SMS_WEBHOOK_URL", "--webhook-url", "Webhook URL", check_webhook_url)
+AGENT_URL = Field(
+    "SMS_AGENT_URL", "--agent-url", "Agent URL", check_agent_url, default=DEFAULT_AGENT_URL
+)
+AGENT_MODEL = Field(
+    "SMS_AGENT_MODEL", "--agent-model", "Agent model", check_model, default=DEFAULT_AGENT_MODEL
+)
+AGENT_API_KEY = Field(
+    "SMS_AGENT_API_KEY", "--agent-api-key", "Agent API key", check_secret, secret=True
+)
+
+# In the order they are asked, shown and added to a new file.
+FIELDS: tuple[Field, ...] = (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    PHONE_NUMBER,
+    MESSAGING_SERVICE_SID,
+    ALLOWED_USERS,
+    ALLOW_ALL_USERS,
+    HOME_CHANNEL,
+    WEBHOOK_PORT,
+    WEBHOOK_URL,
+    AGENT_URL,
+    AGENT_MODEL,
+    AGENT_API_KEY,
+)
+BY_NAME = {field.name: field for field in FIELDS}
