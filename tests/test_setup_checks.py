@@ -6,14 +6,13 @@ import socket
 
 import pytest
 
+from hermes_sms.ports import PortState, bind_check
 from hermes_sms.sandbox.fake_llm import FakeLLM
 from hermes_sms.setup_wizard.checks import (
     CredentialStatus,
-    PortStatus,
     check_agent,
     check_credentials,
     find_number,
-    port_status,
     set_sms_webhook,
     webhook_is_set,
 )
@@ -128,5 +127,5 @@ def test_port_status() -> None:
         listener.bind(("0.0.0.0", 0))
         listener.listen()
         busy = listener.getsockname()[1]
-        assert port_status(busy) is PortStatus.BUSY
-    assert port_status(unused_port()) is PortStatus.FREE
+        assert bind_check("0.0.0.0", busy).state is PortState.IN_USE
+    assert bind_check("0.0.0.0", unused_port()).state is PortState.FREE

@@ -10,20 +10,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from hermes_sms.doctor.result import CheckResult
+from hermes_sms.masking import mask_secret
 
-# Below this length the last four characters would be too large a share of the secret.
-_MIN_LENGTH_TO_HINT = 12
 # Shorter "secrets" are too likely to occur in ordinary text to be replaced safely.
 _MIN_LENGTH_TO_SCRUB = 4
 
 
 def mask(secret: str | None) -> str:
     """`…9f3a` for a long secret, `…` for a short one, `(not set)` for none."""
-    if not secret:
-        return "(not set)"
-    if len(secret) < _MIN_LENGTH_TO_HINT:
-        return "…"
-    return "…" + secret[-4:]
+    return mask_secret(secret) or "(not set)"
 
 
 def scrub(results: Iterable[CheckResult], secrets: Iterable[str | None]) -> list[CheckResult]:

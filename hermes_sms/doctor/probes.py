@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from hermes_sms import __version__
+from hermes_sms.ports import PortProbe, PortState, bind_check
 
 USER_AGENT = f"hermes-sms-doctor/{__version__}"
 _SNIPPET_CHARS = 120
@@ -105,22 +104,6 @@ def probe_host(bind_host: str) -> str:
     return "127.0.0.1" if bind_host.strip() in _WILDCARDS else bind_host.strip()
 
 
-class PortState(Enum):
-    FREE = "free"
-    # Something accepts connections there (what it is, /health tells).
-    LISTENING = "listening"
-    # Bound by a socket that does not accept connections, or on another address.
-    IN_USE = "in use"
-    NO_PERMISSION = "no permission"
-    BAD_ADDRESS = "bad address"
-
-
-@dataclass(frozen=True)
-class PortProbe:
-    state: PortState
-    reason: str = ""
-
-
 async def probe_port(bind_host: str, port: int, timeout: float) -> PortProbe:
     """Would the gateway be able to listen on `bind_host:port`, and if not, why not."""
     host = probe_host(bind_host)
@@ -128,26 +111,8 @@ async def probe_port(bind_host: str, port: int, timeout: float) -> PortProbe:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except (OSError, TimeoutError):
         # Nobody accepted; binding ourselves tells free from held-but-not-listening.
-        return _try_bind(bind_host, port)
+        return bind_check(bind_host, port)
     writer.close()
     with contextlib.suppress(OSError, TimeoutError):
         await asyncio.wait_for(writer.wait_closed(), timeout)
     return PortProbe(PortState.LISTENING)
-
-
-def _try_bind(bind_host: str, port: int) -> PortProbe:
-    host = bind_host.strip()
-    host = "" if host == "*" else host
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        # create_server sets SO_REUSEADDR on POSIX, as the gateway's listener does, so a port
-        # left in TIME_WAIT by a stopped gateway counts as free.
-        server = socket.create_server((host, port), family=family)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            return PortProbe(PortState.IN_USE, exc.strerror or "address already in use")
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            return PortProbe(PortState.NO_PERMISSION, exc.strerror or "permission denied")
-        return PortProbe(PortState.BAD_ADDRESS, exc.strerror or str(exc))
-    server.close()
-    return PortProbe(PortState.FREE)

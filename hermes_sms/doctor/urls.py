@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit, urlunsplit
 
-from hermes_sms.gateway.app import HEALTH_PATH, WEBHOOK_PATH
+from hermes_sms.gateway.paths import HEALTH_PATH, WEBHOOK_PATH
 
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 

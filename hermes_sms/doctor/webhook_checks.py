@@ -19,7 +19,6 @@ from hermes_sms.doctor.config_checks import TWILIO_VARIABLES
 from hermes_sms.doctor.loading import Loaded
 from hermes_sms.doctor.probes import (
     HttpAnswer,
-    PortState,
     ProbeError,
     http_request,
     probe_host,
@@ -27,7 +26,8 @@ from hermes_sms.doctor.probes import (
 )
 from hermes_sms.doctor.result import CheckResult, Status
 from hermes_sms.doctor.urls import health_url, host_of, is_https, path_of, private_host_reason
-from hermes_sms.gateway.app import SERVICE_NAME, WEBHOOK_PATH
+from hermes_sms.gateway.paths import SERVICE_NAME, WEBHOOK_PATH
+from hermes_sms.ports import PortState
 
 Emit = Callable[[CheckResult], None]
 

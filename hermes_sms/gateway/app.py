@@ -19,15 +19,12 @@ from multidict import MultiDict
 from hermes_sms import __version__
 from hermes_sms.config import Settings
 from hermes_sms.gateway.inbound import InboundHandler, MalformedWebhook, parse_form
+from hermes_sms.gateway.paths import HEALTH_PATH, SERVICE_NAME, STATUS_PATH, WEBHOOK_PATH
 from hermes_sms.gateway.verify import public_url
 from hermes_sms.phone import redact
 from hermes_sms.store import Store
 from hermes_sms.twilio.signature import SIGNATURE_HEADER, is_valid_signature
 
-WEBHOOK_PATH = "/webhooks/twilio"
-STATUS_PATH = "/webhooks/twilio/status"
-HEALTH_PATH = "/health"
-SERVICE_NAME = "hermes-sms-gateway"
 MAX_BODY_BYTES = 64 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 FORM_TYPE = "application/x-www-form-urlencoded"

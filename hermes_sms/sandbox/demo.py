@@ -17,6 +17,7 @@ from typing import Any
 
 from hermes_sms.agent import Agent, EchoAgent, create_agent
 from hermes_sms.config import Settings, load_settings
+from hermes_sms.gateway.paths import WEBHOOK_PATH
 from hermes_sms.gateway.service import Gateway
 from hermes_sms.logs import configure_logging
 from hermes_sms.sandbox.emulator import TwilioEmulator
@@ -84,7 +85,7 @@ class DemoSession:
         log = configure_logging(self.log_stream, secrets=[DEMO_AUTH_TOKEN], level=logging.INFO)
         self._gateway = Gateway(settings, agent=agent, log=log)
         listening = await self._gateway.start("127.0.0.1", 0)
-        self._webhook_url = f"http://127.0.0.1:{listening.port}/webhooks/twilio"
+        self._webhook_url = f"http://127.0.0.1:{listening.port}{WEBHOOK_PATH}"
         self.info = DemoInfo(
             agent_name=agent.name,
             agent_is_fallback=fallback,

@@ -8,8 +8,6 @@ errors name the base URL only, agent errors are scrubbed by the agent itself.
 
 from __future__ import annotations
 
-import errno
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -136,31 +134,3 @@ async def check_agent(
         return await agent.check(timeout)
     finally:
         await agent.close()
-
-
-class PortStatus(Enum):
-    FREE = "free"
-    # Something listens there already (possibly a running gateway).
-    BUSY = "busy"
-    # Ports below 1024 need administrator rights on most systems.
-    FORBIDDEN = "forbidden"
-
-
-def port_status(port: int, host: str = "0.0.0.0") -> PortStatus:
-    """Whether the gateway could listen on `host:port` now.
-
-    SO_REUSEADDR as the gateway's own server sets it: a port left in TIME_WAIT by a stopped
-    gateway is free for it, and must not be reported busy. Any other failure (an address this
-    machine does not have, say) is left for the gateway to report when it starts.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return PortStatus.BUSY
-            if exc.errno in (errno.EACCES, errno.EPERM):
-                return PortStatus.FORBIDDEN
-    return PortStatus.FREE

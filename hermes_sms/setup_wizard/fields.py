@@ -21,11 +21,9 @@ from hermes_sms.config import (
     parse_http_url,
     parse_port,
 )
+from hermes_sms.gateway.paths import WEBHOOK_PATH
 from hermes_sms.phone import PhoneNumberError, normalize_e164, parse_number_list
 
-# Where the gateway receives messages (hermes_sms.gateway.app.WEBHOOK_PATH; a test keeps the two
-# equal). Repeated here because importing the gateway would pull in aiohttp for a constant.
-WEBHOOK_PATH = "/webhooks/twilio"
 DEFAULT_PORT = 8080
 # Hosts for which a plain-http webhook URL is accepted: only reachable from this machine, so
 # useful with the Twilio emulator and never something Twilio itself could call.
@@ -43,26 +41,6 @@ class Field:
     required: bool = False
     secret: bool = False
     default: str | None = None
-
-
-def mask_secret(value: str | None) -> str:
-    """`…9f3a`: enough to recognise a stored secret, never enough to use it.
-
-    Values shorter than 12 characters show nothing at all, since their last four would be a
-    large part of the secret.
-    """
-    if not value:
-        return ""
-    return "…" + value[-4:] if len(value) >= 12 else "…"
-
-
-def display_url(url: str) -> str:
-    """`url` fit to print: a password inside it (`https://user:pw@host`) shows as `…`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:…@{host}"))
 
 
 def check_account_sid(raw: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hermes_sms.config import REQUIRED_TWILIO, read_environment
+from hermes_sms.masking import display_url, mask_secret
 from hermes_sms.setup_wizard.fields import (
     AGENT_URL,
     ALLOW_ALL_USERS,
@@ -17,8 +18,6 @@ from hermes_sms.setup_wizard.fields import (
     HOME_CHANNEL,
     WEBHOOK_URL,
     Field,
-    display_url,
-    mask_secret,
 )
 
 

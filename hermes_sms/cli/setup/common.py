@@ -12,12 +12,11 @@ from hermes_sms.cli.environment import Environment
 from hermes_sms.cli.errors import CliError
 from hermes_sms.cli.exit_status import ExitStatus
 from hermes_sms.cli.setup.output import Reporter
+from hermes_sms.ports import PortState, bind_check
 from hermes_sms.setup_wizard import fields as f
 from hermes_sms.setup_wizard.checks import (
     CredentialCheck,
     CredentialStatus,
-    PortStatus,
-    port_status,
     set_sms_webhook,
 )
 from hermes_sms.setup_wizard.envfile import WriteResult, read_file_values, write_env_file
@@ -86,10 +85,10 @@ def report_credentials(ctx: SetupContext, check: CredentialCheck) -> None:
 
 def warn_about_port(ctx: SetupContext, port: int) -> None:
     """Only a warning: the port may be busy because the gateway itself is running."""
-    status = port_status(port, ctx.bind_host)
-    if status is PortStatus.BUSY:
+    state = bind_check(ctx.bind_host, port).state
+    if state is PortState.IN_USE:
         ctx.report.warn(messages.SETUP_PORT_BUSY.format(port=port))
-    elif status is PortStatus.FORBIDDEN:
+    elif state is PortState.NO_PERMISSION:
         ctx.report.warn(messages.SETUP_PORT_FORBIDDEN.format(port=port))
 
 

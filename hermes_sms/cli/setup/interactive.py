@@ -26,6 +26,7 @@ from hermes_sms.cli.setup.prompts import (
     ask_select,
     ask_text,
 )
+from hermes_sms.masking import display_url, mask_secret
 from hermes_sms.setup_wizard import fields as f
 from hermes_sms.setup_wizard.checks import (
     CredentialCheck,
@@ -106,7 +107,7 @@ def _credentials(ctx: SetupContext) -> tuple[str, str, CredentialCheck | None]:
         )
         typed = ask_secret(
             messages.SETUP_ASK_AUTH_TOKEN,
-            kept=f.mask_secret(kept) if kept else None,
+            kept=mask_secret(kept) if kept else None,
             validate=validator(f.AUTH_TOKEN),
         )
         token = typed or kept or ""
@@ -290,13 +291,13 @@ def _agent(ctx: SetupContext, values: dict[str, str]) -> None:
     stored = ctx.default(f.AGENT_API_KEY) or None
     typed = ask_secret(
         messages.SETUP_ASK_AGENT_API_KEY,
-        kept=f.mask_secret(stored) if stored else None,
+        kept=mask_secret(stored) if stored else None,
         validate=validator(f.AGENT_API_KEY),
         optional=True,
     )
     key = stored if typed is None else typed
     _set(values, f.AGENT_API_KEY, key)
-    shown = f.display_url(url)
+    shown = display_url(url)
     if ctx.verify and ask_confirm(messages.SETUP_ASK_TEST_AGENT.format(url=shown)):
         result = ctx.report.spin(
             messages.SETUP_CHECKING_AGENT, check_agent(url, model, key or None)
