@@ -269,9 +269,11 @@ def _twilio(reader: _Reader, require: bool) -> TwilioConfig | None:
         "TWILIO_API_BASE_URL", DEFAULT_API_BASE_URL, _base_url, "an http(s) URL"
     )
     if not require:
-        # `send --dry-run` needs no credentials: Twilio problems only matter when we talk to it.
+        # `send --dry-run` needs no credentials: Twilio problems only matter when we talk to it,
+        # but a half-valid Twilio configuration is no configuration at all.
+        unusable = bool(missing) or len(reader.problems) > before
         del reader.problems[before:]
-        if missing or number is None:
+        if unusable:
             return None
     for name in missing:
         reader.problems.append(
@@ -320,7 +322,19 @@ def load_settings(
     instead of failing (for offline commands such as `send --dry-run`).
     """
     env = dict(os.environ if environ is None else environ)
-    values = read_environment(env)
+    return parse_settings(
+        read_environment(env),
+        home=hermes_home(env),
+        env_path=env_file(env),
+        require_twilio=require_twilio,
+    )
+
+
+def parse_settings(
+    values: Mapping[str, str], *, home: Path, env_path: Path, require_twilio: bool = True
+) -> Settings:
+    """Validate already merged values (see `read_environment`); raise ConfigError listing all
+    problems. `home` and `env_path` are recorded in the result and named in messages."""
     reader = _Reader(values)
     twilio = _twilio(reader, require_twilio)
     allowed: tuple[str, ...] = ()
@@ -333,8 +347,8 @@ def load_settings(
                 f"SMS_ALLOWED_USERS must be comma-separated E.164 numbers: {exc}."
             )
     settings = Settings(
-        home=hermes_home(env),
-        env_file=env_file(env),
+        home=home,
+        env_file=env_path,
         twilio=twilio,
         webhook_host=reader.get("SMS_WEBHOOK_HOST") or "0.0.0.0",
         webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, parse_port, "a port number (1-65535)"),

@@ -182,3 +182,21 @@ def test_ensure_private_dir_tightens_mode(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     ensure_private_dir(fresh)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+
+
+def test_malformed_twilio_is_none_when_not_required(isolated_home: Path) -> None:
+    settings = load_settings(
+        env(isolated_home, **{**GOOD, "TWILIO_ACCOUNT_SID": "AC-not-hex"}), require_twilio=False
+    )
+    assert settings.twilio is None
+
+
+def test_parse_settings_without_reading_files(tmp_path: Path) -> None:
+    from hermes_sms.config import parse_settings
+
+    write_env(tmp_path, "SMS_WEBHOOK_PORT=not-read\n")
+    settings = parse_settings(
+        {**GOOD, "SMS_WEBHOOK_PORT": "9001"}, home=tmp_path, env_path=tmp_path / ".env"
+    )
+    assert settings.webhook_port == 9001
+    assert settings.env_file == tmp_path / ".env"

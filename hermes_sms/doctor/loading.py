@@ -8,12 +8,17 @@ variables the problems name, and remembers which ones those were.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from hermes_sms.config import ConfigError, Settings, load_settings, read_environment
+from hermes_sms.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    parse_settings,
+    read_environment,
+)
 from hermes_sms.home import env_file, hermes_home
 
 # Every problem sentence starts with the variable it is about ("SMS_WEBHOOK_PORT must be ...").
@@ -60,12 +65,10 @@ def load(environ: Mapping[str, str]) -> Loaded:
         # A problem we cannot pin on one variable: do not guess which settings are safe.
         return Loaded(None, problems, values, "the configuration could not be read")
     clean = {name: value for name, value in values.items() if name not in problems}
-    # `values` already holds the .env file; pointing HERMES_HOME where no .env can exist
-    # keeps load_settings from reading the bad values back in from it.
-    clean["HERMES_HOME"] = os.devnull
     try:
-        partial = load_settings(clean, require_twilio=False)
+        settings = parse_settings(
+            clean, home=hermes_home(env), env_path=env_file(env), require_twilio=False
+        )
     except ConfigError:
         return Loaded(None, problems, values, "the configuration could not be read")
-    settings = replace(partial, home=hermes_home(env), env_file=env_file(env))
     return Loaded(settings, problems, values)
