@@ -7,6 +7,7 @@ are the same sender everywhere (allowlist, history, opt-outs).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -17,11 +18,14 @@ class PhoneNumberError(ValueError):
     """A value that is not a usable phone number; the message says why and how to fix it."""
 
 
+@lru_cache(maxsize=4096)
 def normalize_e164(raw: str) -> str:
     """Return `raw` as an E.164 number (`+15550100002`) or raise PhoneNumberError.
 
     We accept any *possible* number rather than only numbers `phonenumbers` knows to be
     assigned: its metadata lags real allocations and test ranges such as 555-01xx must work.
+    Cached, because the same senders write again and again and parsing is a webhook's
+    costliest step after the signature; errors are raised anew each time, never cached.
     """
     text = (raw or "").strip()
     if not text:

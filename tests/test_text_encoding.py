@@ -232,3 +232,11 @@ def test_segments_match_reference_packing(text: str) -> None:
     per = 153 if info.encoding is Encoding.GSM7 else 67
     if info.segments > 1:
         assert info.segments >= -(-info.units // per)
+
+
+def test_arrows_become_ascii_arrows() -> None:
+    from hermes_sms.text import segment_info, smart_replace
+
+    text = smart_replace("Settings → Privacy ⇒ done; a ↔ b ← back")
+    assert text == "Settings -> Privacy => done; a <-> b <- back"
+    assert segment_info(text).encoding.value == "GSM-7"

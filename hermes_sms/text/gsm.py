@@ -84,6 +84,9 @@ def _build_lookalikes() -> dict[str, str]:
     ):
         table.update(dict.fromkeys(chars, plain))
     table.update({"…": "...", "½": "1/2", "¼": "1/4", "¾": "3/4", "‼": "!!"})
+    # Arrows are how models write steps and mappings ("Settings → Privacy"); the ASCII arrow
+    # reads the same on a phone.
+    table.update({"→": "->", "←": "<-", "↔": "<->", "⇒": "=>", "⇐": "<=", "⇔": "<=>"})
     # Every space separator becomes a plain space; a tab is not in GSM-7 either.
     spaces = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
     table.update(dict.fromkeys(spaces, " "))
