@@ -330,4 +330,18 @@ async def run(*, rounds: int, requests: int, warmup: int) -> Section:
         "SMS_MAX_CONCURRENCY=8 turns or sends run at once): under sustained load, replies "
         "fall behind acknowledgements."
     )
+    section.notes.append(
+        "Where an acknowledgement's time goes (cProfile of the gateway under this load, replies "
+        "deferred, and micro-timings of each step on this machine): aiohttp's own request "
+        "handling, as in the bare server, about 70-90 µs; parsing the form (urllib's parse_qsl "
+        "over Twilio's ~20 fields) about 20 µs; the signature (twilio's RequestValidator, one "
+        "HMAC on the fast path) about 13 µs; the durable SQLite insert (BEGIN IMMEDIATE, "
+        "INSERT, COMMIT in WAL mode) about 55-60 µs plus two indexed look-ups (duplicate and "
+        "opt-out) of about 5 µs each; the redacted log line about 20 µs. Reaching 60% of the "
+        "bare handler would need the whole gateway-specific path under about 60 µs, which a "
+        "per-message durable write alone nearly uses up; group commit (one transaction for "
+        "the webhooks that arrive in the same event-loop turn) or several gateway processes "
+        "are the next steps if this throughput ever matters: a single Twilio long code sends "
+        "one segment per second."
+    )
     return section
