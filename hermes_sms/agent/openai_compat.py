@@ -11,8 +11,7 @@ import os
 import re
 import socket
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -28,6 +27,7 @@ from hermes_sms.agent.base import (
     ChatMessage,
 )
 from hermes_sms.config import AgentConfig
+from hermes_sms.http_pool import PooledHttpClient
 
 __all__ = ["SESSION_HEADER", "USER_AGENT", "OpenAICompatibleAgent", "session_id_for"]
 
@@ -51,7 +51,7 @@ def session_id_for(number: str) -> str:
     return "sms-" + _NOT_DIGIT.sub("", number)
 
 
-class OpenAICompatibleAgent:
+class OpenAICompatibleAgent(PooledHttpClient):
     """Asks `POST {url}/chat/completions` for each reply; `check()` lists `GET {url}/models`.
 
     One `aiohttp.ClientSession` (one connection pool) per agent, created on first use so the
@@ -67,8 +67,7 @@ class OpenAICompatibleAgent:
         # For messages and logs: user:password@ in the URL would be a credential too.
         self._shown_url = _without_userinfo(self._base_url)
         self.name = f"openai-compatible {self._shown_url} model {config.model}"
-        self._session = session
-        self._owns_session = session is None
+        self._use_session(session)
 
     def __repr__(self) -> str:
         key = "set" if self.config.api_key else "not set"
@@ -78,33 +77,6 @@ class OpenAICompatibleAgent:
         )
 
     __str__ = __repr__
-
-    # -- lifecycle -----------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the connection pool if this agent created it. Safe to call more than once."""
-        session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
-            await session.close()
-        # A borrowed session stays its owner's; if this agent is used again it makes its own.
-        self._owns_session = True
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self._session
 
     # -- the agent interface -------------------------------------------------------------------
 

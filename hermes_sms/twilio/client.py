@@ -15,12 +15,12 @@ import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 
 from hermes_sms import __version__
+from hermes_sms.http_pool import PooledHttpClient
 from hermes_sms.twilio.errors import TwilioError
 
 __all__ = [
@@ -158,7 +158,7 @@ def _to_int(value: object) -> int | None:
         return None
 
 
-class TwilioClient:
+class TwilioClient(PooledHttpClient):
     """Async client for the handful of Twilio REST calls hermes-sms needs.
 
     One ``aiohttp.ClientSession`` (one connection pool) per client, created on first use so the
@@ -193,8 +193,7 @@ class TwilioClient:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
-        self._session = session
-        self._owns_session = session is None
+        self._use_session(session)
         self._sleep = sleep
         self._on_retry = on_retry
         self._rng = rng or random.Random()
@@ -216,33 +215,6 @@ class TwilioClient:
         return f"TwilioClient(account_sid={self.account_sid!r}, base_url={self.base_url!r})"
 
     __str__ = __repr__
-
-    # -- lifecycle -----------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
-        session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
-            await session.close()
-        # A borrowed session stays the caller's; after close() we create our own if reused.
-        self._owns_session = True
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self._session
 
     # -- endpoints -----------------------------------------------------------------------------
 
