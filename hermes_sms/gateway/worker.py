@@ -147,6 +147,11 @@ class Worker:
             batch.append(message)
         text = merge_texts(batch)
         ids = [message.id for message in batch]
+        if not text:
+            # A blank text (no words, no attachment) asks nothing: answering costs money.
+            self._store.finish_turn(sender, ids, [], note="empty message")
+            self._log.info("ignored an empty message from %s", redact(sender))
+            return
         history = self._history(sender)
         started = self._clock()
         try:

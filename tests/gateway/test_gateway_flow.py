@@ -184,3 +184,12 @@ async def test_one_sender_is_handled_one_turn_at_a_time(start_gateway: StartGate
     replies = gw.replies_to(ALICE)
     assert replies[0] == "You said: a"
     assert [r for r in replies if r.startswith("You said")][-1].endswith("c")
+
+
+async def test_blank_message_gets_no_agent_call(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    await gw.text("   ")
+    await gw.settle()
+    assert gw.llm.chat_requests == []
+    assert gw.emulator.messages == []
+    assert gw.store.count("inbound", state="done") == 1
