@@ -18,7 +18,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,10 +177,13 @@ class Store:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            # COMMIT inside the try: if it fails (disk full, I/O error) we must roll back, or
+            # the connection stays in a transaction and every later write fails too.
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     # --- inbound -------------------------------------------------------------------------
 
@@ -317,15 +320,24 @@ class Store:
         ).fetchall()
         return [_outbound(row) for row in rows]
 
-    def mark_sending(self, part_id: int) -> None:
-        """Recorded before the request: on restart a part left here may already be at Twilio."""
+    def mark_sending(self, part_id: int) -> bool:
+        """Recorded before the request: on restart a part left here may already be at Twilio.
+
+        False when the part is no longer unsent (skipped because the recipient opted out while
+        we waited): then it must not be sent."""
         now = time.time()
         with self._transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "UPDATE outbound SET state = ?, attempts = attempts + 1, sending_at = ?,"
-                " updated_at = ? WHERE id = ?",
-                (SENDING, now, now, part_id),
+                " updated_at = ? WHERE id = ? AND state IN (?, ?)",
+                (SENDING, now, now, part_id, QUEUED, SENDING),
             )
+            return cursor.rowcount == 1
+
+    def has_sid(self, sid: str) -> bool:
+        """Whether a part already carries this Twilio SID (it cannot belong to another part)."""
+        row = self._db.execute("SELECT 1 FROM outbound WHERE twilio_sid = ?", (sid,)).fetchone()
+        return row is not None
 
     def mark_sent(self, part_id: int, sid: str, status: str) -> None:
         now = time.time()
@@ -395,16 +407,47 @@ class Store:
 
     # --- opt-outs ------------------------------------------------------------------------
 
-    def set_opted_out(self, number: str, opted_out: bool, reason: str = "") -> None:
+    def set_opted_out(self, number: str, opted_out: bool, reason: str = "") -> int:
+        """Mark a number opted out (dropping its unsent parts; returns how many) or back in."""
         with self._transaction() as db:
-            if opted_out:
-                db.execute(
-                    "INSERT OR REPLACE INTO opt_outs (number, opted_out_at, reason)"
-                    " VALUES (?, ?, ?)",
-                    (number, time.time(), reason),
-                )
-            else:
-                db.execute("DELETE FROM opt_outs WHERE number = ?", (number,))
+            return self._set_opted_out(db, number, opted_out, reason)
+
+    @staticmethod
+    def _set_opted_out(db: sqlite3.Connection, number: str, opted_out: bool, reason: str) -> int:
+        if not opted_out:
+            db.execute("DELETE FROM opt_outs WHERE number = ?", (number,))
+            return 0
+        now = time.time()
+        db.execute(
+            "INSERT OR REPLACE INTO opt_outs (number, opted_out_at, reason) VALUES (?, ?, ?)",
+            (number, now, reason),
+        )
+        # Nothing is ever sent to an opted-out number: drop what is still queued for it.
+        cursor = db.execute(
+            "UPDATE outbound SET state = ?, error_message = ?, updated_at = ?"
+            " WHERE recipient = ? AND state IN (?, ?)",
+            (SKIPPED, "recipient opted out", now, number, QUEUED, SENDING),
+        )
+        return cursor.rowcount
+
+    def record_keyword(
+        self, message_sid: str, sender: str, body: str, *, opted_out: bool | None, note: str
+    ) -> int | None:
+        """Store a STOP/START/HELP message and apply it in one transaction, so a crash cannot
+        keep the message (making Twilio's retry a duplicate) but lose the opt-out.
+
+        Returns None for a repeated delivery, else the number of unsent parts dropped."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO inbound (message_sid, sender, body, received_at, state,"
+                " note) VALUES (?, ?, ?, ?, ?, ?)",
+                (message_sid, sender, body, time.time(), IGNORED, note),
+            )
+            if cursor.rowcount != 1:
+                return None
+            if opted_out is None:
+                return 0
+            return self._set_opted_out(db, sender, opted_out, body.strip().upper())
 
     def is_opted_out(self, number: str) -> bool:
         row = self._db.execute("SELECT 1 FROM opt_outs WHERE number = ?", (number,)).fetchone()

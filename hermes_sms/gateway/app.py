@@ -70,7 +70,9 @@ class WebhookRoutes:
             url = public_url(
                 scheme=request.scheme,
                 host=request.host,
-                path_qs=request.path_qs,
+                # raw_path: exactly as Twilio sent it; yarl's normalised form (%7E -> ~)
+                # would be a different string and fail a valid signature.
+                path_qs=request.raw_path,
                 headers=request.headers,
                 configured_url=configured_url,
             )
@@ -107,12 +109,14 @@ class WebhookRoutes:
         if not sid or not status:
             raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
         code_text = fields.get("ErrorCode") or ""
-        code = int(code_text) if code_text.isdigit() else None
+        # Twilio's codes are short ASCII numbers; anything else ("²", 40 digits) is not a code.
+        code = int(code_text) if code_text.isascii() and code_text.isdigit() else None
+        if code is not None and code > 2**31:
+            code = None
         try:
             recipient = self._store.update_delivery(sid, status.lower(), code)
             if recipient and code_text == OPTED_OUT_CODE:
                 self._store.set_opted_out(recipient, True, OPTED_OUT_CODE)
-                self._store.skip_unsent(recipient, "recipient opted out")
         except sqlite3.Error as exc:
             self._log.error("could not record status of %s: %s", sid, exc)
             raise web.HTTPServiceUnavailable(text="storage unavailable") from None

@@ -60,6 +60,11 @@ def parse_form(params: Mapping[str, str]) -> InboundForm:
     )
 
 
+def is_authorised(settings: Settings, sender: str) -> bool:
+    """Deny by default: replying costs money and reveals that a bot answers this number."""
+    return settings.allow_all_users or sender in settings.allowed_users
+
+
 class Outcome(Enum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
@@ -87,12 +92,10 @@ class InboundHandler:
         self._wake = wake
         self._log = log
         self._own_number = settings.require_twilio().phone_number
-        self._allowed = frozenset(settings.allowed_users)
         self._limiter = SenderRateLimiter(settings.rate_limit) if settings.rate_limit else None
 
     def is_authorised(self, sender: str) -> bool:
-        # Deny by default: replying costs money and reveals that a bot answers this number.
-        return self._settings.allow_all_users or sender in self._allowed
+        return is_authorised(self._settings, sender)
 
     def handle(self, form: InboundForm) -> Outcome:
         try:
@@ -141,22 +144,26 @@ class InboundHandler:
 
     def _keyword(self, form: InboundForm, sender: str, keyword: Keyword) -> Outcome:
         who = redact(sender)
+        word = form.body.strip().upper()
         # Twilio answers these keywords itself; a reply from us would be a second, paid message.
+        opted_out, note, outcome = {
+            Keyword.OPT_OUT: (True, "opt-out keyword", Outcome.OPTED_OUT),
+            Keyword.OPT_IN: (False, "opt-in keyword", Outcome.OPTED_IN),
+            Keyword.HELP: (None, "carrier help keyword", Outcome.CARRIER_HELP),
+        }[keyword]
+        dropped = self._store.record_keyword(
+            form.message_sid, sender, form.body, opted_out=opted_out, note=note
+        )
+        if dropped is None:
+            return Outcome.DUPLICATE
         if keyword is Keyword.OPT_OUT:
-            self._ignore(form, sender, "opt-out keyword")
-            self._store.set_opted_out(sender, True, form.body.strip().upper())
-            dropped = self._store.skip_unsent(sender, "recipient opted out")
             extra = f"; {dropped} unsent part(s) dropped" if dropped else ""
-            self._log.info("%s opted out (%s)%s", who, form.body.strip().upper(), extra)
-            return Outcome.OPTED_OUT
-        if keyword is Keyword.OPT_IN:
-            self._ignore(form, sender, "opt-in keyword")
-            self._store.set_opted_out(sender, False)
-            self._log.info("%s opted back in (%s)", who, form.body.strip().upper())
-            return Outcome.OPTED_IN
-        self._ignore(form, sender, "carrier help keyword")
-        self._log.info("ignored %s from %s: Twilio answers it", form.body.strip().upper(), who)
-        return Outcome.CARRIER_HELP
+            self._log.info("%s opted out (%s)%s", who, word, extra)
+        elif keyword is Keyword.OPT_IN:
+            self._log.info("%s opted back in (%s)", who, word)
+        else:
+            self._log.info("ignored %s from %s: Twilio answers it", word, who)
+        return outcome
 
     def _rate_limited(self, form: InboundForm, sender: str, verdict: Verdict) -> Outcome:
         self._ignore(form, sender, "rate limited")

@@ -18,6 +18,7 @@ from hermes_sms.twilio.client import TwilioClient
 from hermes_sms.twilio.errors import TwilioError
 
 OPTED_OUT_CODE = 21610
+THROTTLED, THROTTLED_CODE = 429, 20429
 # How far back to look for an interrupted part: clocks differ and Twilio stamps whole seconds.
 RECONCILE_SLACK_SECONDS = 120.0
 
@@ -89,7 +90,10 @@ class Outbox:
                     found,
                 )
                 return None
-        self._store.mark_sending(part.id)
+        # Checked again here, not only before the loop: the look-up above waits on the network,
+        # and a STOP that arrived meanwhile has marked this part skipped.
+        if self._store.is_opted_out(part.recipient) or not self._store.mark_sending(part.id):
+            return None
         try:
             message = await self._client.create_message(
                 to=part.recipient,
@@ -107,11 +111,14 @@ class Outbox:
         if error.code == OPTED_OUT_CODE:
             self._store.mark_failed(part.id, error.code, error.message)
             self._store.set_opted_out(part.recipient, True, str(OPTED_OUT_CODE))
-            self._store.skip_unsent(part.recipient, "recipient opted out")
             self._log.info("%s has opted out (Twilio 21610): marked, nothing more sent", who)
             return None
         if error.retryable:
-            self._store.requeue(part.id)
+            if error.status == THROTTLED or error.code == THROTTLED_CODE:
+                # A 429 was never processed: sending again cannot duplicate it.
+                self._store.requeue(part.id)
+            # Otherwise (5xx, timeout, no answer) Twilio may have accepted it: the part stays
+            # `sending`, so the next attempt first looks for it in Twilio's message log.
             self._log.warning("send to %s deferred, will retry: %s", who, error)
             raise _Deferred
         self._store.mark_failed(part.id, error.code, error.message)
@@ -134,7 +141,13 @@ class Outbox:
             )
             raise _Deferred from error
         for message in candidates:
-            if message.body == part.body and message.direction.startswith("outbound"):
+            # Replies repeat (apologies, /help, "OK"): a SID that another part already holds
+            # is that part's, not this one's.
+            if (
+                message.body == part.body
+                and message.direction.startswith("outbound")
+                and not self._store.has_sid(message.sid)
+            ):
                 return message.sid
         return None
 

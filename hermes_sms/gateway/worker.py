@@ -17,6 +17,7 @@ from hermes_sms import messages
 from hermes_sms.agent import Agent, AgentError, ChatMessage
 from hermes_sms.config import Settings
 from hermes_sms.gateway.compose import compose
+from hermes_sms.gateway.inbound import is_authorised
 from hermes_sms.gateway.keywords import ChatCommand, chat_command
 from hermes_sms.gateway.outbox import Outbox
 from hermes_sms.phone import redact
@@ -97,7 +98,12 @@ class Worker:
 
     async def _run(self, sender: str) -> None:
         try:
-            while not self._stopping:
+            while True:
+                if not is_authorised(self._settings, sender):
+                    self._drop_unauthorised(sender)
+                    return
+                # Sending goes on while stopping: a reply whose turn finished within the grace
+                # period goes out now, not at a next start that may never come.
                 async with self._slots:
                     flushed = await self._outbox.flush(sender)
                 if not flushed.complete:
@@ -107,13 +113,14 @@ class Worker:
                 if self._store.unsent_parts(sender):
                     continue  # queued while we were sending (a notice, say)
                 pending = self._store.pending_inbound(sender)
-                if not pending:
+                if not pending or self._stopping:
                     # No await between this check and leaving: a message stored now wakes a
                     # new task, because this one is already out of `_tasks` by then.
                     return
                 wait = pending[-1].received_at + self._settings.debounce_seconds - self._clock()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    # Capped: a wall clock set back must not stall a sender for that long.
+                    await asyncio.sleep(min(wait, self._settings.debounce_seconds))
                     continue
                 async with self._slots:
                     await self._take_turn(sender, pending)
@@ -124,6 +131,20 @@ class Worker:
             self._retry_later(sender)
         finally:
             self._tasks.pop(sender, None)
+
+    def _drop_unauthorised(self, sender: str) -> None:
+        # Work left from a run when this number was allowed: it is not allowed any more, so it
+        # gets nothing (SMS_ALLOWED_USERS changed between runs).
+        ids = [message.id for message in self._store.pending_inbound(sender)]
+        if ids:
+            self._store.finish_turn(sender, ids, [], note="sender no longer allowed")
+        dropped = self._store.skip_unsent(sender, "sender no longer allowed")
+        self._log.info(
+            "dropped work for %s: no longer in SMS_ALLOWED_USERS (%d message(s), %d part(s))",
+            redact(sender),
+            len(ids),
+            dropped,
+        )
 
     def _retry_later(self, sender: str) -> None:
         if self._stopping:

@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -209,7 +210,8 @@ class TwilioClient(PooledHttpClient):
         }
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         # Every HTTP attempt as (method, path); lets tests and benchmarks count retries.
-        self.attempts: list[tuple[str, str]] = []
+        # Bounded: a gateway makes requests for months.
+        self.attempts: deque[tuple[str, str]] = deque(maxlen=1000)
 
     def __repr__(self) -> str:
         return f"TwilioClient(account_sid={self.account_sid!r}, base_url={self.base_url!r})"

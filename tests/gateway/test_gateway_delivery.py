@@ -242,3 +242,44 @@ async def test_database_not_writable_answers_503(start_gateway: StartGateway) ->
     assert retry.status == 200
     await gw.settle()
     assert gw.replies_to(ALICE) == ["You said: will this be lost?"]
+
+
+async def test_sigterm_sends_a_reply_finished_within_grace(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    gw.llm.delay = 0.3
+    await gw.text("answer before you go")
+    await gw.gateway.stop(grace=5)
+    assert gw.replies_to(ALICE) == ["You said: answer before you go"]
+
+
+async def test_work_from_a_number_no_longer_allowed_is_dropped(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    gw.llm.delay = 30
+    await gw.text("hi from a soon-removed user")
+    await gw.gateway.stop(grace=0.1)
+    # Restart with the number removed from SMS_ALLOWED_USERS: the left-over work is dropped.
+    gw2 = await start_gateway(SMS_ALLOWED_USERS=BOB)
+    gw2.llm.delay = 0
+    await gw2.settle()
+    assert gw2.llm.chat_requests == [] or all(
+        "soon-removed" not in str(r.json) for r in gw2.llm.chat_requests[1:]
+    )
+    assert gw2.replies_to(ALICE) == []
+    assert "no longer in SMS_ALLOWED_USERS" in gw2.log
+
+
+async def test_odd_error_codes_in_status_callbacks_are_not_5xx(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(with_webhook_url=True)
+    url = gw.settings.webhook_url + "/status"
+    for code in ("\u00b2", "9" * 40, "-1", "abc"):
+        result = await post_status_callback(
+            url,
+            auth_token=gw.auth_token,
+            account_sid=gw.account_sid,
+            message_sid="SM" + "1" * 32,
+            message_status="failed",
+            from_=OUR_NUMBER,
+            to=ALICE,
+            extra={"ErrorCode": code},
+        )
+        assert result.status == 200, code

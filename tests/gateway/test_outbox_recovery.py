@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -66,3 +67,63 @@ async def test_lookup_failure_defers_instead_of_risking_duplicate(
     assert emulator.messages == []
     part = store.part(part_id)
     assert part is not None and part.state == "sending"
+
+
+async def test_identical_earlier_reply_is_not_mistaken_for_the_interrupted_one(
+    store: Store, outbox: Outbox, twilio_client, emulator
+) -> None:
+    # The same apology went out a moment ago and is recorded with its SID.
+    (first,) = store.queue_outbound(ALICE, [NewPart("Sorry!", "GSM-7", 1)], kind="apology")
+    await outbox.flush(ALICE)
+    earlier = store.part(first)
+    assert earlier is not None and earlier.twilio_sid
+    # A second identical apology was interrupted before Twilio saw it.
+    (second,) = store.queue_outbound(ALICE, [NewPart("Sorry!", "GSM-7", 1)], kind="apology")
+    store.mark_sending(second)
+    result = await outbox.flush(ALICE)
+    assert result.complete
+    assert [m["body"] for m in emulator.messages] == ["Sorry!", "Sorry!"]
+    part = store.part(second)
+    assert part is not None and part.state == SENT
+    assert part.twilio_sid not in (None, earlier.twilio_sid)
+
+
+async def test_part_skipped_while_waiting_is_not_sent(
+    store: Store, outbox: Outbox, emulator
+) -> None:
+    (part_id,) = store.queue_outbound(ALICE, [NewPart("late", "GSM-7", 1)], kind="reply")
+    store.mark_sending(part_id)
+    # STOP arrives while the interrupted part is being looked up at Twilio.
+    emulator.inject_fault(None, latency=0.3, path_contains="/Messages.json", count=1)
+    flushing = asyncio.create_task(outbox.flush(ALICE))
+    await asyncio.sleep(0.1)
+    store.set_opted_out(ALICE, True, "STOP")
+    await flushing
+    assert emulator.messages == []
+    part = store.part(part_id)
+    assert part is not None and part.state == "skipped"
+
+
+async def test_5xx_leaves_part_to_be_looked_up_first(
+    store: Store, outbox: Outbox, emulator
+) -> None:
+    (part_id,) = store.queue_outbound(ALICE, [NewPart("maybe sent", "GSM-7", 1)], kind="reply")
+    emulator.inject_fault(500, count=4)
+    assert not (await outbox.flush(ALICE)).complete
+    part = store.part(part_id)
+    assert part is not None and part.state == "sending"  # Twilio may have it: check first
+    assert (await outbox.flush(ALICE)).complete
+    lookups = [r for r in emulator.requests if r.method == "GET" and "Messages" in r.path]
+    assert len(lookups) == 1
+    assert [m["body"] for m in emulator.messages] == ["maybe sent"]
+
+
+async def test_429_requeues_without_a_lookup(store: Store, outbox: Outbox, emulator) -> None:
+    (part_id,) = store.queue_outbound(ALICE, [NewPart("throttled", "GSM-7", 1)], kind="reply")
+    emulator.inject_fault(429, count=4)
+    assert not (await outbox.flush(ALICE)).complete
+    part = store.part(part_id)
+    assert part is not None and part.state == "queued"  # a 429 was never processed
+    assert (await outbox.flush(ALICE)).complete
+    assert [r.method for r in emulator.requests if "Messages" in r.path].count("GET") == 0
+    assert [m["body"] for m in emulator.messages] == ["throttled"]
