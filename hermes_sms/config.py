@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from hermes_sms import messages
 from hermes_sms.home import env_file, hermes_home
+from hermes_sms.masking import display_url
 from hermes_sms.phone import PhoneNumberError, normalize_e164, parse_number_list
 
 T = TypeVar("T")
@@ -131,7 +132,13 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
         # Imported here: python-dotenv is only needed when a file exists.
         from dotenv import dotenv_values
 
-        for key, value in dotenv_values(path).items():
+        try:
+            # interpolate=False: a token or password containing "${" must be read as written.
+            file_values = dotenv_values(path, interpolate=False)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise ConfigError([f"cannot read {path}: {reason}."], path) from None
+        for key, value in file_values.items():
             if value is not None and value.strip():
                 merged[key] = value.strip()
     for key, value in env.items():
@@ -158,7 +165,8 @@ class _Reader:
             return convert(raw)
         except ValueError as exc:
             detail = f" ({exc})" if str(exc) else ""
-            self.problems.append(f"{name} must be {expected}, got {raw!r}{detail}.")
+            # display_url: a password inside a URL must not reach the terminal.
+            self.problems.append(f"{name} must be {expected}, got {display_url(raw)!r}{detail}.")
             return default
 
     def number(self, name: str) -> str | None:

@@ -20,9 +20,13 @@ def mask_secret(value: str | None) -> str:
 
 
 def display_url(url: str) -> str:
-    """`url` fit to print: a password inside it (`https://user:pw@host`) shows as `…`."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """`url` fit to print: any user info inside it (`https://user:pw@host`, or a bare token as
+    `https://TOKEN@host`) shows as `…`. Text that is not a URL is returned as it is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
         return url
     host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:…@{host}"))
+    return urlunsplit(parts._replace(netloc=f"…@{host}"))

@@ -14,6 +14,7 @@ CONFIG_PROBLEMS_HEADER_PLURAL = "The configuration has {count} problems:"
 
 NO_RECIPIENT = "No recipient: pass --to NUMBER or set SMS_HOME_CHANNEL (for example in {env_file})."
 NO_MESSAGE = "No message: give it as an argument, or pipe it in with `-`."
+NOT_UTF8 = "The message is not UTF-8 text; convert it first (for example with iconv)."
 EMPTY_MESSAGE = "The message is empty after formatting; nothing to send."
 SEND_FAILED = "Twilio did not accept part {index} of {total}: {error}"
 SEND_PARTIAL = "Parts 1 to {sent} were sent before the failure; they are not sent again."

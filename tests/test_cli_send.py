@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,33 @@ async def test_token_never_printed_even_on_auth_failure(send_env, twilio_creds) 
     assert "20003" in result.stderr
     assert "wrong-but-secret-token-42" not in result.output
     assert twilio_creds.auth_token not in result.output
+
+
+async def test_non_utf8_input_is_a_usage_error(isolated_home) -> None:
+    env = {**base_env(isolated_home), "LC_ALL": "C", "PYTHONIOENCODING": "utf-8:surrogateescape"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hermes_sms",
+        "send",
+        "--dry-run",
+        "--to",
+        ALICE,
+        "-",
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate(b"\xff\xfe hi")
+    assert process.returncode == 2
+    assert b"not UTF-8" in err
+    assert b"Traceback" not in err + out
+
+
+def test_non_utf8_env_file_is_a_usage_error(isolated_home) -> None:
+    isolated_home.mkdir(parents=True)
+    (isolated_home / ".env").write_bytes(b"X=\xff\n")
+    result = run_in_process("send", "--dry-run", "hi", env=base_env(isolated_home))
+    assert result.code == 2
+    assert "not UTF-8" in result.stderr

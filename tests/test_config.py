@@ -200,3 +200,24 @@ def test_parse_settings_without_reading_files(tmp_path: Path) -> None:
     )
     assert settings.webhook_port == 9001
     assert settings.env_file == tmp_path / ".env"
+
+
+def test_env_file_not_utf8_is_a_config_error(isolated_home: Path) -> None:
+    isolated_home.mkdir(parents=True)
+    (isolated_home / ".env").write_bytes(b"TWILIO_AUTH_TOKEN=\xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"cannot read .*not UTF-8"):
+        load_settings(env(isolated_home))
+
+
+def test_values_are_read_as_written_without_interpolation(isolated_home: Path) -> None:
+    write_env(isolated_home, "TWILIO_AUTH_TOKEN='x${HOME}y'\nSMS_AGENT_API_KEY=a${USER}b\n")
+    values = read_environment(env(isolated_home, HOME="/root", USER="me"))
+    assert values["TWILIO_AUTH_TOKEN"] == "x${HOME}y"
+    assert values["SMS_AGENT_API_KEY"] == "a${USER}b"
+
+
+def test_password_in_a_bad_url_is_not_echoed(isolated_home: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(isolated_home, SMS_AGENT_URL="ftp://al:AGENTPASS@h/v1", **GOOD))
+    assert "AGENTPASS" not in str(info.value)
+    assert "SMS_AGENT_URL" in str(info.value)

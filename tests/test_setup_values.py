@@ -181,15 +181,17 @@ def test_summary_masks_secrets_and_marks_changes() -> None:
     assert rows["SMS_AGENT_MODEL"].change == "changed"
     assert rows["SMS_HOME_CHANNEL"].change == "removed"
     assert rows["TWILIO_MESSAGING_SERVICE_SID"].shown == "(not set)"
-    assert rows["SMS_AGENT_URL"].shown == "https://me:…@agent.example/v1"
+    assert rows["SMS_AGENT_URL"].shown == "https://…@agent.example/v1"
     text = " ".join(row.shown for row in rows.values())
     for secret in (TOKEN, "sk-live-abcdefgh1234", "url-password"):
         assert secret not in text
 
 
 def test_display_url_hides_a_password() -> None:
-    assert display_url("http://user:pw-secret@host:8642/v1") == "http://user:…@host:8642/v1"
+    assert display_url("http://user:pw-secret@host:8642/v1") == "http://…@host:8642/v1"
+    assert display_url("https://tok_abc123@host/v1") == "https://…@host/v1"
     assert display_url("http://host/v1") == "http://host/v1"
+    assert display_url("not a url [") == "not a url ["
 
 
 def test_listing_users_turns_allow_all_off_unless_asked() -> None:

@@ -88,10 +88,17 @@ def _recipient(to: str | None, settings: Settings, *, required: bool) -> str | N
 
 def _read_message(message: str | None, env: Environment) -> str:
     if message == "-" or (message is None and not env.stdin_isatty):
-        return env.stdin.read()
-    if message is None:
+        text = env.stdin.read()
+    elif message is None:
         raise CliError(messages.NO_MESSAGE, ExitStatus.USAGE)
-    return message
+    else:
+        text = message
+    try:
+        # Undecodable bytes arrive as lone surrogates (surrogateescape); they cannot be sent.
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CliError(messages.NOT_UTF8, ExitStatus.USAGE) from None
+    return text
 
 
 def _send(

@@ -53,8 +53,8 @@ def load(environ: Mapping[str, str]) -> Loaded:
     env = dict(environ)
     try:
         values = read_environment(env)
-    except OSError as exc:
-        return Loaded(None, {}, {}, f"cannot read {env_file(env)}: {exc.strerror or exc}")
+    except ConfigError as exc:  # the file cannot be read (permissions, not UTF-8)
+        return Loaded(None, {}, {}, exc.problems[0].rstrip("."))
     try:
         return Loaded(load_settings(env, require_twilio=True), {}, values)
     except ConfigError as exc:
