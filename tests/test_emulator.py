@@ -541,3 +541,17 @@ print(urllib.request.urlopen(req, timeout=5).status)
     assert proc.returncode == 0 and stdout.strip() == b"201"
     [message] = emulator.messages
     assert message["body"] == "hi"
+
+
+async def test_body_limit_counts_utf16_units(twilio_client) -> None:
+    from hermes_sms.twilio.errors import TwilioError
+
+    with pytest.raises(TwilioError) as info:
+        await twilio_client.create_message(
+            to="+15550100002", from_="+15550100001", body="\U0001f600" * 801
+        )
+    assert info.value.code == 21617
+    sent = await twilio_client.create_message(
+        to="+15550100002", from_="+15550100001", body="\U0001f600" * 800
+    )
+    assert sent.sid.startswith("SM")

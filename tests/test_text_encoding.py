@@ -136,7 +136,7 @@ def test_lookalike_text_always_becomes_gsm7(text: str) -> None:
 def test_smart_replace_only_touches_lookalikes(text: str) -> None:
     out = smart_replace(text)
     # Every character that is not a look-alike or a joiner is still there, in order.
-    kept = [ch for ch in text if ch not in LOOKALIKES and ch not in "\u200c\u200d"]
+    kept = [ch for ch in text if ch not in LOOKALIKES and ch not in "\u200c\u200d\u200e\u200f"]
     it = iter(out)
     assert all(ch in it for ch in kept)
     assert len(out) <= len(text) + 2 * sum(ch in LOOKALIKES for ch in text)
@@ -240,3 +240,21 @@ def test_arrows_become_ascii_arrows() -> None:
     text = smart_replace("Settings → Privacy ⇒ done; a ↔ b ← back")
     assert text == "Settings -> Privacy => done; a <-> b <- back"
     assert segment_info(text).encoding.value == "GSM-7"
+
+
+def test_more_lookalikes_and_direction_marks() -> None:
+    from hermes_sms.text import segment_info, smart_replace
+
+    assert smart_replace("a ≤ b ≥ c ≠ d, xˆ2 ˜1") == "a <= b >= c != d, x^2 ~1"
+    # A direction mark between GSM-7 text is noise that would force UCS-2; next to Hebrew
+    # it orders the text and stays.
+    assert smart_replace("Call \u200e+1 555 now") == "Call +1 555 now"
+    assert segment_info(smart_replace("ok\u200fok")).encoding.value == "GSM-7"
+    assert smart_replace("\u05e9\u05dc\u05d5\u05dd\u200f!") == "\u05e9\u05dc\u05d5\u05dd\u200f!"
+
+
+def test_long_runs_of_joiners_stay_linear() -> None:
+    from hermes_sms.text import smart_replace
+
+    # 50,000 joiners between two letters: one pass, not one scan per joiner.
+    assert smart_replace("a" + "\u200d" * 50_000 + "b") == "ab"

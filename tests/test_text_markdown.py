@@ -106,9 +106,30 @@ def test_horizontal_rule_disappears() -> None:
     assert markdown_to_text("a\n\n---\n\nb\n\n***\n\n___") == "a\n\nb"
 
 
-def test_raw_html_dropped() -> None:
+def test_raw_html_tags_dropped_text_kept() -> None:
     md = "<div>\n<b>block</b>\n</div>\n\nx <span>y</span> <!-- c --> z"
-    assert markdown_to_text(md) == "x y  z"
+    assert markdown_to_text(md) == "block\n\nx y  z"
+    assert markdown_to_text("<p>Hello</p>") == "Hello"
+    assert markdown_to_text("<div>\nSee the **docs**\n</div>") == "See the docs"
+    assert markdown_to_text("<!DOCTYPE html> text") == "text"
+    assert markdown_to_text("<script>alert(1)</script>\n\nafter") == "after"
+
+
+def test_placeholders_in_angle_brackets_survive() -> None:
+    assert markdown_to_text("Usage: send <message>") == "Usage: send <message>"
+    assert markdown_to_text("Reply to <your-number> now") == "Reply to <your-number> now"
+    assert markdown_to_text("<message>\n\nhi") == "<message>\n\nhi"
+
+
+def test_deep_nesting_falls_back_to_the_text() -> None:
+    deep = "*" * 500 + "a" + "*" * 500
+    assert markdown_to_text(deep) == deep
+
+
+def test_long_unspaced_emphasis_is_not_quadratic() -> None:
+    # 50 KB without a space: each pair judged in constant time (this took 23 s before).
+    text = markdown_to_text("a*b*" * 12_500)
+    assert text.startswith("a*b*a*b*") and len(text) >= 49_990
 
 
 def test_html_br_becomes_newline() -> None:

@@ -80,7 +80,9 @@ def test_custom_limit() -> None:
     assert " ".join(strip_marker(p.body) for p in plan.parts) == "one two three four five six"
 
 
-@pytest.mark.parametrize("text", ["", "   \n\n ", "---", "<div>only html</div>", "\u200b"])
+@pytest.mark.parametrize(
+    "text", ["", "   \n\n ", "---", "<div><!-- only a comment --></div>", "\u200b"]
+)
 def test_nothing_to_send_gives_empty_plan(text: str) -> None:
     plan = plan_sms(text)
     assert plan.parts == ()

@@ -222,13 +222,49 @@ async def test_429_twice_then_success(emulator: TwilioEmulator):
     assert len(emulator.messages) == 1
 
 
-async def test_retry_after_is_honoured_and_capped(emulator: TwilioEmulator):
+async def test_retry_after_is_honoured_in_full(emulator: TwilioEmulator):
     emulator.inject_fault(429, count=1, retry_after=3)
-    emulator.inject_fault(503, count=1, retry_after=60)
+    emulator.inject_fault(503, count=1, retry_after=20)
     sleep = SleepRecorder()
     async with make_client(emulator, sleep=sleep, backoff_max=8.0) as client:
         await client.create_message(to=TO, from_=OUR_NUMBER, body="x")
-    assert sleep.delays == [3.0, 8.0]
+    # Twilio's own pause, even above backoff_max: retrying sooner would only be refused.
+    assert sleep.delays == [3.0, 20.0]
+
+
+async def test_retry_after_beyond_the_limit_gives_up_at_once(emulator: TwilioEmulator):
+    emulator.inject_fault(429, count=1, retry_after=600)
+    sleep = SleepRecorder()
+    async with make_client(emulator, sleep=sleep, retry_after_max=30.0) as client:
+        with pytest.raises(TwilioError) as info:
+            await client.create_message(to=TO, from_=OUR_NUMBER, body="x")
+    assert info.value.retryable  # the gateway keeps the part and tries later
+    assert sleep.delays == []
+    assert emulator.messages == []
+
+
+async def test_redirect_is_an_error_not_a_silent_success() -> None:
+    from aiohttp import web
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently(location="/2010-04-01/elsewhere")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", moved)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with TwilioClient(
+            "AC" + "0" * 32, "token-000000000000", base_url=f"http://127.0.0.1:{port}"
+        ) as client:
+            with pytest.raises(TwilioError, match="redirect") as info:
+                await client.create_message(to=TO, from_=OUR_NUMBER, body="x")
+        assert info.value.status == 301 and not info.value.retryable
+    finally:
+        await runner.cleanup()
 
 
 async def test_server_errors_outlasting_attempts_raise_retryable(emulator: TwilioEmulator):

@@ -183,7 +183,13 @@ class Worker:
         except Exception as exc:
             self._apologise(sender, ids, f"{type(exc).__name__}: {exc}")
             return
-        parts = compose(reply, self._settings.encoding)
+        try:
+            parts = compose(reply, self._settings.encoding)
+        except Exception as exc:
+            # A reply the pipeline cannot handle must not leave the turn pending (it would be
+            # retried, and the agent asked again, forever): apologise and move on.
+            self._apologise(sender, ids, f"could not format the reply: {type(exc).__name__}")
+            return
         if not parts:
             self._store.finish_turn(sender, ids, [], note="agent reply was empty")
             self._log.warning("agent gave %s an empty reply: nothing sent", redact(sender))

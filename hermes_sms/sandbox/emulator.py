@@ -476,7 +476,9 @@ class TwilioEmulator:
             raise _ApiError(400, 21603, "A 'From' phone number is required.")
         if not body and not media_urls:
             raise _ApiError(400, 21602, "Message body is required.")
-        if body is not None and len(body) > MAX_BODY_CHARS:
+        # Counted in UTF-16 code units, the stricter reading of Twilio's 1600 "characters":
+        # an emoji counts 2, so a splitter that counted code points would be caught here.
+        if body is not None and len(body.encode("utf-16-le")) // 2 > MAX_BODY_CHARS:
             raise _ApiError(
                 400, 21617, "The concatenated message body exceeds the 1600 character limit."
             )

@@ -87,6 +87,7 @@ def _build_lookalikes() -> dict[str, str]:
     # Arrows are how models write steps and mappings ("Settings → Privacy"); the ASCII arrow
     # reads the same on a phone.
     table.update({"→": "->", "←": "<-", "↔": "<->", "⇒": "=>", "⇐": "<=", "⇔": "<=>"})
+    table.update({"≤": "<=", "≥": ">=", "≠": "!=", "ˆ": "^", "˜": "~"})
     # Every space separator becomes a plain space; a tab is not in GSM-7 either.
     spaces = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
     table.update(dict.fromkeys(spaces, " "))
@@ -106,8 +107,9 @@ def _build_lookalikes() -> dict[str, str]:
 LOOKALIKES: dict[str, str] = _build_lookalikes()
 
 # Joiners are special: ZWJ glues emoji sequences (👨‍👩‍👧) and ZWNJ shapes Persian and
-# Indic words. Dropping them there would change what the reader sees.
-_JOINERS = frozenset("\u200c\u200d")
+# Indic words; the left-to-right and right-to-left marks (U+200E, U+200F) order mixed
+# Arabic or Hebrew text. Dropping them there would change what the reader sees.
+_JOINERS = frozenset("\u200c\u200d\u200e\u200f")
 
 
 def smart_replace(text: str) -> str:
@@ -123,14 +125,24 @@ def smart_replace(text: str) -> str:
     if not any(ch in _JOINERS for ch in text):
         return "".join(replaced)
 
-    def needs_ucs2(i: int, step: int) -> bool:
-        while 0 <= i < len(text) and text[i] in _JOINERS:
-            i += step
-        return 0 <= i < len(text) and not is_gsm7(replaced[i])
+    # For each position, whether the nearest visible character on that side needs UCS-2;
+    # one pass each way keeps long runs of joiners linear.
+    ucs2_left = [False] * len(text)
+    seen = False
+    for i, ch in enumerate(text):
+        ucs2_left[i] = seen
+        if ch not in _JOINERS:
+            seen = not is_gsm7(replaced[i])
+    ucs2_right = [False] * len(text)
+    seen = False
+    for i in range(len(text) - 1, -1, -1):
+        ucs2_right[i] = seen
+        if text[i] not in _JOINERS:
+            seen = not is_gsm7(replaced[i])
 
     out = []
     for i, ch in enumerate(text):
-        if ch in _JOINERS and not (needs_ucs2(i - 1, -1) or needs_ucs2(i + 1, 1)):
+        if ch in _JOINERS and not (ucs2_left[i] or ucs2_right[i]):
             continue
         out.append(replaced[i])
     return "".join(out)

@@ -72,8 +72,13 @@ def markdown_to_text(md: str) -> str:
     """Render markdown ``md`` as plain text suitable for an SMS (see module docstring)."""
     if not md.strip():
         return ""
-    root = SyntaxTreeNode(_parser().parse(md))
-    return _tidy(_join_blocks(root.children, "\n\n"))
+    try:
+        root = SyntaxTreeNode(_parser().parse(md))
+        return _tidy(_join_blocks(root.children, "\n\n"))
+    except RecursionError:
+        # Hundreds of nested emphasis markers exhaust the tree walk; sending the text as
+        # written loses nothing, where failing would leave the sender without an answer.
+        return _tidy(md)
 
 
 # --------------------------------------------------------------------------- blocks
@@ -93,8 +98,13 @@ def _block(node: SyntaxTreeNode) -> str:
         return _inline(node)
     if kind in ("code_block", "fence"):
         return node.content.rstrip("\n")
-    if kind in ("hr", "html_block"):
+    if kind == "hr":
         return ""
+    if kind == "html_block":
+        # The text inside is kept (inline markdown rendered); the tags themselves go.
+        text = _strip_html(node.content)
+        lines = (_inline_text(line) for line in text.split("\n"))
+        return "\n".join(line for line in lines if line.strip())
     if kind == "blockquote":
         body = _join_blocks(node.children, "\n\n")
         return "\n".join(f"> {line}" if line.strip() else ">" for line in body.split("\n"))
@@ -177,6 +187,53 @@ _Piece = str | _Delim | _Escape
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # matches raw HTML, not markdown
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# A tag, comment, doctype or processing instruction; group 1 is a tag's name.
+_HTML_PIECE = re.compile(r"<!--.*?-->|<![^>]*>|<\?.*?\?>|</?([A-Za-z][A-Za-z0-9-]*)[^>]*>", re.S)
+_HTML_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.IGNORECASE)
+# Real HTML element names. Anything else in angle brackets (`send <message>`,
+# `<your-number>`) is a placeholder the author meant to show, so it stays.
+_HTML_ELEMENTS = _words(
+    "a abbr address article aside audio b bdi bdo big blockquote body br button caption "
+    "center cite code col colgroup dd del details dfn dialog div dl dt em embed fieldset "
+    "figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img "
+    "input ins kbd label legend li link main mark meta nav noscript object ol optgroup "
+    "option output p param picture pre q rp rt ruby s samp script section select small "
+    "source span strike strong style sub summary sup table tbody td template textarea "
+    "tfoot th thead time title tr track tt u ul var video wbr"
+)
+# Block-level tags end a line when removed, so their text does not run together.
+_HTML_LINE_BREAKING = _words(
+    "address article aside blockquote body br dd details div dl dt figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table "
+    "tr ul"
+)
+
+
+def _strip_html(raw: str) -> str:
+    """Raw HTML's text: real tags removed (script and style with their content), comments
+    and doctypes dropped, and anything that only looks like a tag kept as written."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = (match.group(1) or "").lower()
+        if match.group(1) is None:
+            return ""  # comment, doctype, processing instruction
+        if name not in _HTML_ELEMENTS:
+            return match.group(0)
+        return "\n" if name in _HTML_LINE_BREAKING else ""
+
+    return _HTML_PIECE.sub(replace, _HTML_HIDDEN.sub("", raw))
+
+
+def _inline_text(text: str) -> str:
+    """Render one line of inline markdown (no blocks, so no raw-HTML block to recurse into)."""
+    root = SyntaxTreeNode(_parser().parseInline(text))
+    return "".join(_inline(child) for child in root.children)
+
+
 def _inline(node: SyntaxTreeNode) -> str:
     counter = [0]
     return _resolve(_pieces(node.children, counter))
@@ -201,6 +258,8 @@ def _pieces(nodes: list[SyntaxTreeNode], counter: list[int]) -> list[_Piece]:
         elif kind == "html_inline":
             if _HTML_BREAK.fullmatch(node.content.strip()):
                 out.append("\n")
+            else:
+                out.append(_strip_html(node.content))
         elif kind in ("em", "strong", "s"):
             counter[0] += 1
             pair = counter[0]
@@ -264,6 +323,7 @@ def _resolve(pieces: list[_Piece]) -> str:
 
     openers: dict[int, _Delim] = {}
     literal: set[int] = set()
+    words = _Words(plain) if where else None
     for piece in pieces:
         if not isinstance(piece, _Delim):
             continue
@@ -271,7 +331,8 @@ def _resolve(pieces: list[_Piece]) -> str:
             openers[piece.pair] = piece
             continue
         start, end = where[openers[piece.pair]], where[piece]
-        if _looks_literal(plain, start, end, piece.markup):
+        assert words is not None
+        if words.looks_literal(start, end, piece.markup):
             literal.add(piece.pair)
 
     out = []
@@ -290,35 +351,53 @@ def _escaped(escape: _Escape, keep_backslash: set[_Escape]) -> str:
     return "\\" + escape.char if escape in keep_backslash else escape.char
 
 
-def _looks_literal(plain: str, start: int, end: int, markup: str) -> bool:
-    """Was this emphasis pair most likely not meant as emphasis (``2*3*4``, URLs)?
+class _Words:
+    """Where the words around any position of ``plain`` start and end, computed once.
 
-    ``start`` and ``end`` are where the opener and closer sit in ``plain``; the words
-    touching them are what the pair is judged by.
+    Judging each emphasis pair by rescanning its words made long unspaced input (an agent
+    reply of ``a*b*a*b*...``) quadratic; these tables answer each question in constant time.
     """
-    word_before = _word_ending_at(plain, start)
-    if "://" in word_before or word_before.startswith("www."):
-        return True
-    word_after = _word_starting_at(plain, end)
-    if markup.startswith("_"):
-        return any(c.isalnum() for c in word_before + word_after)
-    return word_before[-1:].isalnum() and word_after[:1].isalnum()
 
+    def __init__(self, plain: str) -> None:
+        n = len(plain)
+        self.plain = plain
+        # start[i]: where the word ending just before i begins; stop[i]: where the word
+        # starting at i ends; alnum[i]: letters and digits in plain[:i]; url[i]: one past the
+        # last "://" that ends at or before i.
+        self.start = [0] * (n + 1)
+        self.url = [-1] * (n + 1)
+        self.alnum = [0] * (n + 1)
+        word_start, last_url = 0, -1
+        for i, ch in enumerate(plain):
+            if ch.isspace():
+                word_start = i + 1
+            elif ch == "/" and i >= 2 and plain[i - 2 : i + 1] == "://":
+                last_url = i + 1
+            self.start[i + 1] = word_start
+            self.url[i + 1] = last_url
+            self.alnum[i + 1] = self.alnum[i] + (1 if ch.isalnum() else 0)
+        self.stop = [n] * (n + 1)
+        word_stop = n
+        for i in range(n - 1, -1, -1):
+            if plain[i].isspace():
+                word_stop = i
+            self.stop[i] = word_stop
 
-def _word_ending_at(text: str, i: int) -> str:
-    """The non-whitespace run that ends just before ``text[i]`` ("" after a space)."""
-    j = i
-    while j > 0 and not text[j - 1].isspace():
-        j -= 1
-    return text[j:i]
-
-
-def _word_starting_at(text: str, i: int) -> str:
-    """The non-whitespace run that starts at ``text[i]`` ("" at a space)."""
-    j = i
-    while j < len(text) and not text[j].isspace():
-        j += 1
-    return text[i:j]
+    def looks_literal(self, start: int, end: int, markup: str) -> bool:
+        """Was the pair whose opener sits at ``start`` and closer at ``end`` not meant as
+        emphasis (``2*3*4``, ``snake_case``, URLs)? Judged by the words touching them."""
+        plain = self.plain
+        before_start = self.start[start]
+        # A "://" inside the word before the opener, or a www. word: a URL, not emphasis.
+        if self.url[start] - 3 >= before_start or plain.startswith("www.", before_start, start):
+            return True
+        after_stop = self.stop[end]
+        if markup.startswith("_"):
+            letters = self.alnum[start] - self.alnum[before_start]
+            return letters + self.alnum[after_stop] - self.alnum[end] > 0
+        before_ok = start > before_start and plain[start - 1].isalnum()
+        after_ok = end < after_stop and plain[end].isalnum()
+        return before_ok and after_ok
 
 
 # Windows path prefixes (drive letter, UNC server), not markdown syntax.

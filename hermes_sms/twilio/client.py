@@ -177,6 +177,7 @@ class TwilioClient(PooledHttpClient):
         max_attempts: int = 4,
         backoff_base: float = 0.5,
         backoff_max: float = 8.0,
+        retry_after_max: float = 30.0,
         session: aiohttp.ClientSession | None = None,
         sleep: SleepFunc = asyncio.sleep,
         on_retry: RetryHook | None = None,
@@ -194,6 +195,7 @@ class TwilioClient(PooledHttpClient):
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        self.retry_after_max = retry_after_max
         self._use_session(session)
         self._sleep = sleep
         self._on_retry = on_retry
@@ -253,7 +255,11 @@ class TwilioClient(PooledHttpClient):
         # MediaUrl is repeated once per attachment, which is why form is a list of pairs.
         form.extend(("MediaUrl", url) for url in media_urls)
         data = await self._request("POST", self._account_path("/Messages.json"), form=form)
-        return SentMessage.from_json(data)
+        message = SentMessage.from_json(data)
+        if not message.sid.startswith(("SM", "MM")):
+            # Not a created message (a proxy's page, a list): claiming success would lose it.
+            raise TwilioError("unexpected answer from Twilio: no message SID", status=200)
+        return message
 
     async def list_messages(
         self, *, to: str, sent_after: float | None = None, page_size: int = 50
@@ -328,6 +334,10 @@ class TwilioClient(PooledHttpClient):
                 error = failure.error
                 if not error.retryable or attempt >= self.max_attempts:
                     raise error from failure.__cause__
+                if failure.retry_after is not None and failure.retry_after > self.retry_after_max:
+                    # Twilio asks for a longer pause than we may block for: give up now, the
+                    # caller (the gateway's outbox) keeps the message and tries later.
+                    raise error from failure.__cause__
                 delay = self._backoff(attempt, failure.retry_after)
                 log.debug(
                     "retrying %s %s in %.2fs after attempt %d: %s",
@@ -348,8 +358,9 @@ class TwilioClient(PooledHttpClient):
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         if retry_after is not None:
-            # Twilio knows best when it will have room again, but a huge value must not stall us.
-            return max(0.0, min(retry_after, self.backoff_max))
+            # Twilio knows best when it will have room again (values above retry_after_max
+            # never get here).
+            return max(0.0, retry_after)
         # Full jitter: spreads retries of many concurrent senders instead of having them collide.
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
         return self._rng.uniform(0.0, ceiling)
@@ -373,6 +384,9 @@ class TwilioClient(PooledHttpClient):
                 params=query or None,
                 headers=self._headers,
                 timeout=self._timeout,
+                # A redirect would turn the POST into a GET of the message list: a "success"
+                # with nothing sent. Twilio never redirects API calls; a wrong base URL does.
+                allow_redirects=False,
             ) as resp:
                 text = await resp.text(errors="replace")
                 status = resp.status
@@ -386,6 +400,14 @@ class TwilioClient(PooledHttpClient):
             reason = str(exc) or type(exc).__name__
             raise _Failure(TwilioError(f"could not reach {self.base_url}: {reason}")) from exc
 
+        if 300 <= status < 400:
+            raise _Failure(
+                TwilioError(
+                    f"{self.base_url} answered with a redirect (HTTP {status}); set "
+                    "TWILIO_API_BASE_URL to the final https address",
+                    status=status,
+                )
+            )
         if 200 <= status < 300:
             try:
                 data = json.loads(text)

@@ -193,3 +193,18 @@ async def test_blank_message_gets_no_agent_call(start_gateway: StartGateway) -> 
     assert gw.llm.chat_requests == []
     assert gw.emulator.messages == []
     assert gw.store.count("inbound", state="done") == 1
+
+
+async def test_reply_the_formatter_cannot_parse_still_gets_answered(
+    start_gateway: StartGateway,
+) -> None:
+    gw = await start_gateway()
+    nasty = "*" * 500 + "a" + "*" * 500  # nesting deep enough to exhaust a tree walk
+    gw.llm.responder = lambda messages: nasty
+    await gw.text("quote me")
+    await gw.settle()
+    assert len(gw.llm.chat_requests) == 1  # asked once, not again and again
+    assert gw.replies_to(ALICE) == [nasty]
+    await gw.text("hello again")
+    await gw.settle()
+    assert len(gw.replies_to(ALICE)) == 2
