@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from hermes_sms import messages
 from hermes_sms.home import env_file, hermes_home
-from hermes_sms.masking import display_url
+from hermes_sms.masking import display_url, has_userinfo
 from hermes_sms.phone import PhoneNumberError, normalize_e164, parse_number_list
 
 T = TypeVar("T")
@@ -238,6 +238,14 @@ def _base_url(raw: str) -> str:
     return parse_http_url(raw).rstrip("/")
 
 
+def _twilio_base_url(raw: str) -> str:
+    # Twilio is reached with the Account SID and token; a user:password@ in the URL would
+    # clash with that (and is a secret sitting in a URL).
+    if has_userinfo(raw):
+        raise ValueError("without a user name or password in it")
+    return _base_url(raw)
+
+
 def _rate_limit(raw: str) -> RateLimit | None:
     if raw.lower() in ("0", "off", "none"):
         return None
@@ -274,7 +282,7 @@ def _twilio(reader: _Reader, require: bool) -> TwilioConfig | None:
             f"got {service!r}."
         )
     base_url = reader.parse(
-        "TWILIO_API_BASE_URL", DEFAULT_API_BASE_URL, _base_url, "an http(s) URL"
+        "TWILIO_API_BASE_URL", DEFAULT_API_BASE_URL, _twilio_base_url, "an http(s) URL"
     )
     if not require:
         # `send --dry-run` needs no credentials: Twilio problems only matter when we talk to it,

@@ -221,3 +221,14 @@ def test_password_in_a_bad_url_is_not_echoed(isolated_home: Path) -> None:
         load_settings(env(isolated_home, SMS_AGENT_URL="ftp://al:AGENTPASS@h/v1", **GOOD))
     assert "AGENTPASS" not in str(info.value)
     assert "SMS_AGENT_URL" in str(info.value)
+
+
+def test_twilio_base_url_with_credentials_is_refused(isolated_home: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(
+            env(isolated_home, TWILIO_API_BASE_URL="https://me:SECRETPW@proxy.example", **GOOD)
+        )
+    text = str(info.value)
+    assert "TWILIO_API_BASE_URL must be an http(s) URL" in text
+    assert "without a user name or password" in text
+    assert "SECRETPW" not in text

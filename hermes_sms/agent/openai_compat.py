@@ -12,7 +12,6 @@ import re
 import socket
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
@@ -28,6 +27,7 @@ from hermes_sms.agent.base import (
 )
 from hermes_sms.config import AgentConfig
 from hermes_sms.http_pool import PooledHttpClient
+from hermes_sms.masking import without_userinfo
 
 __all__ = ["SESSION_HEADER", "USER_AGENT", "OpenAICompatibleAgent", "session_id_for"]
 
@@ -65,7 +65,7 @@ class OpenAICompatibleAgent(PooledHttpClient):
         self.config = config
         self._base_url = config.url.rstrip("/")
         # For messages and logs: user:password@ in the URL would be a credential too.
-        self._shown_url = _without_userinfo(self._base_url)
+        self._shown_url = without_userinfo(self._base_url)
         self.name = f"openai-compatible {self._shown_url} model {config.model}"
         self._use_session(session)
 
@@ -219,13 +219,6 @@ class OpenAICompatibleAgent(PooledHttpClient):
         """
         key = self.config.api_key
         return text.replace(key, "[redacted]") if key else text
-
-
-def _without_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _connect_reason(exc: aiohttp.ClientConnectorError) -> str:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hermes_sms.doctor.catalog import failed, passed, skipped, warned
 from hermes_sms.doctor.loading import Loaded
 from hermes_sms.doctor.masking import mask
+from hermes_sms.doctor.probes import probe_session
 from hermes_sms.doctor.result import CheckResult
-from hermes_sms.doctor.urls import without_userinfo
+from hermes_sms.masking import without_userinfo
+
+if TYPE_CHECKING:
+    from hermes_sms.agent import AgentCheck
+    from hermes_sms.config import AgentConfig
 
 Emit = Callable[[CheckResult], None]
 
@@ -26,14 +32,8 @@ async def check_agent(loaded: Loaded, timeout: float, emit: Emit, *, offline: bo
         emit(skipped("agent.reachable", reason))
         emit(skipped("agent.model", reason))
         return
-    from hermes_sms.agent import create_agent
-
     config = settings.agent
-    agent = create_agent(config)
-    try:
-        result = await agent.check(timeout)
-    finally:
-        await agent.close()
+    result = await _ask_agent(config, timeout)
     if config.backend == "echo":
         emit(passed("agent.reachable", result.message or "built-in echo agent"))
         emit(passed("agent.model", "the echo agent needs no model"))
@@ -59,3 +59,24 @@ async def check_agent(loaded: Loaded, timeout: float, emit: Emit, *, offline: bo
         return
     # Some servers serve models they do not list, so this is a warning, not a failure.
     emit(warned("agent.model", result.message, "Set SMS_AGENT_MODEL to one of the listed models."))
+
+
+async def _ask_agent(config: AgentConfig, timeout: float) -> AgentCheck:
+    """The agent's own check; an HTTP agent borrows the doctor's session, whose name lookups
+    cannot outlive the doctor."""
+    if config.backend != "openai":
+        from hermes_sms.agent import create_agent
+
+        agent = create_agent(config)
+        try:
+            return await agent.check(timeout)
+        finally:
+            await agent.close()
+    from hermes_sms.agent.openai_compat import OpenAICompatibleAgent
+
+    async with probe_session(timeout) as session:
+        http_agent = OpenAICompatibleAgent(config, session=session)
+        try:
+            return await http_agent.check(timeout)
+        finally:
+            await http_agent.close()

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from hermes_sms.doctor.result import CheckResult
-from hermes_sms.masking import mask_secret
+from hermes_sms.masking import display_urls_in, mask_secret
 
 # Shorter "secrets" are too likely to occur in ordinary text to be replaced safely.
 _MIN_LENGTH_TO_SCRUB = 4
@@ -22,7 +22,8 @@ def mask(secret: str | None) -> str:
 
 
 def scrub(results: Iterable[CheckResult], secrets: Iterable[str | None]) -> list[CheckResult]:
-    """Replace every secret in message, detail and fix with its masked form."""
+    """Replace every secret in message, detail and fix with its masked form, and the user info
+    of every URL with `…`."""
     found = sorted(
         {s for s in secrets if s and len(s) >= _MIN_LENGTH_TO_SCRUB}, key=len, reverse=True
     )
@@ -30,6 +31,9 @@ def scrub(results: Iterable[CheckResult], secrets: Iterable[str | None]) -> list
     def clean(text: str | None) -> str | None:
         if text is None:
             return None
+        # URLs first: user info is hidden even when it is no variable's password (a bare
+        # token, or the URL Twilio reports for the number).
+        text = display_urls_in(text)
         for secret in found:
             text = text.replace(secret, mask(secret))
         return text

@@ -1,7 +1,9 @@
 """Network probes for the webhook checks: is a local port free, and what does a URL answer.
 
 Each probe has its own timeout and turns every network failure into `ProbeError` with a short
-reason, so a check never waits longer than it was told to and never shows a traceback.
+reason, so a check never waits longer than it was told to and never shows a traceback. Every
+HTTP request of the doctor goes through `probe_session`, whose name lookups run on daemon
+threads (see `resolver`): a DNS server that never answers cannot keep the process alive.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import contextlib
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hermes_sms import __version__
 from hermes_sms.ports import PortProbe, PortState, bind_check
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from hermes_sms.doctor.resolver import DaemonThreadResolver
 
 USER_AGENT = f"hermes-sms-doctor/{__version__}"
 _SNIPPET_CHARS = 120
@@ -50,6 +57,20 @@ class HttpAnswer:
         return text if len(text) <= _SNIPPET_CHARS else text[: _SNIPPET_CHARS - 1] + "…"
 
 
+def probe_session(
+    timeout: float, resolver: DaemonThreadResolver | None = None
+) -> aiohttp.ClientSession:
+    """A session for the doctor's requests (the Twilio client and the agent borrow it too):
+    its name lookups run on daemon threads (`resolver`, by default a new one), each given up
+    after `timeout` seconds."""
+    import aiohttp
+
+    from hermes_sms.doctor.resolver import DaemonThreadResolver
+
+    connector = aiohttp.TCPConnector(resolver=resolver or DaemonThreadResolver(timeout))
+    return aiohttp.ClientSession(connector=connector)
+
+
 async def http_request(
     method: str,
     url: str,
@@ -65,10 +86,13 @@ async def http_request(
     """
     import aiohttp
 
+    from hermes_sms.doctor.resolver import DaemonThreadResolver
+
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    resolver = DaemonThreadResolver(timeout)
     try:
         async with (
-            aiohttp.ClientSession() as session,
+            probe_session(timeout, resolver) as session,
             session.request(
                 method,
                 url,
@@ -81,6 +105,10 @@ async def http_request(
             text = await resp.text(errors="replace")
             return HttpAnswer(resp.status, text, resp.headers.get("Location"))
     except TimeoutError as exc:
+        if resolver.unanswered:
+            raise ProbeError(
+                f"the host name did not resolve within {timeout:g} s", timed_out=True
+            ) from exc
         raise ProbeError(f"no answer within {timeout:g} s", timed_out=True) from exc
     except aiohttp.ClientConnectorError as exc:
         raise ProbeError(_connect_reason(exc)) from exc

@@ -13,11 +13,15 @@ from hermes_sms.doctor.catalog import failed, passed, skipped, warned
 from hermes_sms.doctor.config_checks import TWILIO_VARIABLES
 from hermes_sms.doctor.loading import Loaded
 from hermes_sms.doctor.masking import mask
+from hermes_sms.doctor.probes import probe_session
 from hermes_sms.doctor.result import CheckResult
+from hermes_sms.masking import display_url
 from hermes_sms.phone import redact
 from hermes_sms.twilio.errors import TwilioError
 
 if TYPE_CHECKING:
+    from aiohttp import ClientSession
+
     from hermes_sms.twilio.client import IncomingNumber, TwilioClient
 
 Emit = Callable[[CheckResult], None]
@@ -38,14 +42,21 @@ class WebhookFix:
     wanted_url: str
 
     def question(self) -> str:
+        # Asked outside the report, so the final scrub never sees it: mask the URLs here.
         return (
             f"Set 'A message comes in' of {redact(self.phone_number)} to "
-            f"{self.wanted_url} (POST)? It is now {self.current_url or '(empty)'}"
+            f"{display_url(self.wanted_url)} (POST)? It is now {_shown(self.current_url)}"
             f" ({self.current_method or 'no method'})."
         )
 
 
-def open_client(twilio: TwilioConfig, timeout: float) -> TwilioClient:
+def _shown(url: str | None) -> str:
+    """A URL fit to print (user info as `…`), or `(empty)`."""
+    return display_url(url) if url else "(empty)"
+
+
+def open_client(twilio: TwilioConfig, timeout: float, session: ClientSession) -> TwilioClient:
+    """A client on `session` (from `probe_session`, so host names resolve within `timeout`)."""
     # Imported here: aiohttp costs ~100 ms, paid only when the doctor talks to Twilio.
     from hermes_sms.twilio.client import TwilioClient
 
@@ -56,6 +67,7 @@ def open_client(twilio: TwilioConfig, timeout: float) -> TwilioClient:
         base_url=twilio.api_base_url,
         timeout=timeout,
         max_attempts=1,
+        session=session,
     )
 
 
@@ -73,7 +85,7 @@ async def check_twilio(
             emit(skipped(check, "the Twilio variables are missing or wrong"))
         return None
     twilio = settings.twilio
-    async with open_client(twilio, timeout) as client:
+    async with probe_session(timeout) as session, open_client(twilio, timeout, session) as client:
         try:
             account = await client.fetch_account()
         except TwilioError as exc:
@@ -207,14 +219,14 @@ def _webhook_url(
             skipped(
                 check,
                 f"not compared: SMS_WEBHOOK_URL is not usable (see webhook.url); the number's "
-                f"'A message comes in' is {current or '(empty)'}",
+                f"'A message comes in' is {_shown(current)}",
             )
         )
         return None
     wanted = settings.webhook_url
     detail = (
-        f"number's 'A message comes in': {current or '(empty)'} ({method or 'no method'})\n"
-        f"SMS_WEBHOOK_URL:              {wanted} (POST)"
+        f"number's 'A message comes in': {_shown(current)} ({method or 'no method'})\n"
+        f"SMS_WEBHOOK_URL:              {display_url(wanted)} (POST)"
     )
     if twilio.messaging_service_sid:
         detail += (
@@ -227,12 +239,16 @@ def _webhook_url(
     if current is None:
         message = "'A message comes in' is empty: Twilio has nowhere to deliver messages"
     elif current != wanted:
-        message = f"'A message comes in' is {current}, but SMS_WEBHOOK_URL is {wanted}"
+        message = (
+            f"'A message comes in' is {display_url(current)}, "
+            f"but SMS_WEBHOOK_URL is {display_url(wanted)}"
+        )
     else:
         message = f"'A message comes in' uses HTTP {method}; the gateway accepts POST only"
     fix = (
         f"Run `{hints.RUN_FIX}`, or in {hints.ACTIVE_NUMBERS} → {redact(number.phone_number)} → "
-        f"Messaging configuration set 'A message comes in' to Webhook {wanted}, HTTP POST."
+        f"Messaging configuration set 'A message comes in' to Webhook {display_url(wanted)}, "
+        "HTTP POST."
     )
     emit(failed(check, message, fix, detail=detail))
     return WebhookFix(number.sid, number.phone_number, current, method, wanted)
@@ -244,7 +260,10 @@ async def apply_webhook_fix(
     """Point the number at SMS_WEBHOOK_URL (POST) and report the new state."""
     check = "number.webhook_url"
     try:
-        async with open_client(twilio, timeout) as client:
+        async with (
+            probe_session(timeout) as session,
+            open_client(twilio, timeout, session) as client,
+        ):
             updated = await client.update_sms_webhook(
                 change.number_sid, change.wanted_url, WEBHOOK_METHOD
             )
@@ -253,17 +272,17 @@ async def apply_webhook_fix(
             check,
             f"--fix could not update the number: {exc}",
             f"Set it by hand in {hints.ACTIVE_NUMBERS}: 'A message comes in' → Webhook "
-            f"{change.wanted_url}, HTTP POST.",
+            f"{display_url(change.wanted_url)}, HTTP POST.",
         )
     if updated.sms_url != change.wanted_url or (updated.sms_method or "").upper() != WEBHOOK_METHOD:
         return failed(
             check,
-            f"--fix sent the change, but Twilio now reports {updated.sms_url or '(empty)'} "
+            f"--fix sent the change, but Twilio now reports {_shown(updated.sms_url)} "
             f"({updated.sms_method or 'no method'})",
             f"Set it by hand in {hints.ACTIVE_NUMBERS}.",
         )
     return passed(
         check,
         "fixed: 'A message comes in' is now SMS_WEBHOOK_URL (POST)",
-        detail=f"was {change.current_url or '(empty)'} ({change.current_method or 'no method'})",
+        detail=f"was {_shown(change.current_url)} ({change.current_method or 'no method'})",
     )

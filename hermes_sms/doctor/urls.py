@@ -46,14 +46,6 @@ def private_host_reason(host: str | None) -> str | None:
     return None
 
 
-def without_userinfo(url: str) -> str:
-    """`url` without `user:password@`, which would be a credential in the output."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
 def host_of(url: str) -> str | None:
     return urlsplit(url).hostname
 

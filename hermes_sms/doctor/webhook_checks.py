@@ -27,6 +27,7 @@ from hermes_sms.doctor.probes import (
 from hermes_sms.doctor.result import CheckResult, Status
 from hermes_sms.doctor.urls import health_url, host_of, is_https, path_of, private_host_reason
 from hermes_sms.gateway.paths import SERVICE_NAME, WEBHOOK_PATH
+from hermes_sms.masking import display_url
 from hermes_sms.ports import PortState
 
 Emit = Callable[[CheckResult], None]
@@ -79,9 +80,10 @@ def check_url(loaded: Loaded) -> CheckResult:
         fixes.append(
             f"End SMS_WEBHOOK_URL in {WEBHOOK_PATH}, unless a proxy rewrites the path to it."
         )
+    shown = display_url(url)
     if notes:
-        return warned(check, f"SMS_WEBHOOK_URL {url}: " + "; ".join(notes), " ".join(fixes))
-    return passed(check, f"SMS_WEBHOOK_URL is {url}")
+        return warned(check, f"SMS_WEBHOOK_URL {shown}: " + "; ".join(notes), " ".join(fixes))
+    return passed(check, f"SMS_WEBHOOK_URL is {shown}")
 
 
 async def check_port(loaded: Loaded, timeout: float) -> CheckResult:
@@ -175,6 +177,7 @@ async def check_health(settings: Settings, timeout: float) -> CheckResult:
     check = "webhook.health"
     assert settings.webhook_url
     url = health_url(settings.webhook_url)
+    shown = display_url(url)
     fix = hints.start_gateway(settings.webhook_port)
     try:
         answer = await http_request("GET", url, timeout)
@@ -182,17 +185,17 @@ async def check_health(settings: Settings, timeout: float) -> CheckResult:
         return failed(check, _no_answer(url, exc), fix)
     version = _gateway_version(answer)
     if version is not None:
-        return passed(check, f"{url} answers: hermes-sms gateway {version}")
+        return passed(check, f"{shown} answers: hermes-sms gateway {version}")
     if answer.location:
         return failed(
             check,
-            f"{url} redirects (HTTP {answer.status}) to {answer.location}",
+            f"{shown} redirects (HTTP {answer.status}) to {display_url(answer.location)}",
             "Set SMS_WEBHOOK_URL to the address after the redirect: Twilio signs the URL it "
             "was given.",
         )
     return failed(
         check,
-        f"{url} answered HTTP {answer.status}, which is not the hermes-sms gateway",
+        f"{shown} answered HTTP {answer.status}, which is not the hermes-sms gateway",
         fix + " A tunnel whose gateway stopped, or that forwards to another port, answers so.",
         detail=answer.snippet() or None,
     )
@@ -269,7 +272,7 @@ async def check_signature(settings: Settings, timeout: float) -> CheckResult:
     if answer.location:
         return failed(
             check,
-            f"the webhook URL redirects (HTTP {answer.status}) to {answer.location}",
+            f"the webhook URL redirects (HTTP {answer.status}) to {display_url(answer.location)}",
             "Set SMS_WEBHOOK_URL to the address after the redirect: Twilio does not re-sign "
             "redirected webhooks.",
         )
@@ -282,6 +285,7 @@ async def check_signature(settings: Settings, timeout: float) -> CheckResult:
 
 
 def _no_answer(url: str, exc: ProbeError) -> str:
+    shown = display_url(url)
     if exc.timed_out:
-        return f"{url} did not answer ({exc.reason})"
-    return f"cannot reach {url}: {exc.reason}"
+        return f"{shown} did not answer ({exc.reason})"
+    return f"cannot reach {shown}: {exc.reason}"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from hermes_sms.masking import has_userinfo
+
 if TYPE_CHECKING:
     from hermes_sms.agent import AgentCheck
     from hermes_sms.twilio.client import Account, IncomingNumber
@@ -22,6 +24,11 @@ if TYPE_CHECKING:
 CHECK_TIMEOUT = 10.0
 CHECK_ATTEMPTS = 2
 AGENT_CHECK_TIMEOUT = 5.0
+# Said instead of crashing: aiohttp refuses a URL with user info next to our Basic auth.
+BASE_URL_USERINFO = (
+    "TWILIO_API_BASE_URL holds user info (user:password@), which cannot be sent along with "
+    "the Account SID and Auth Token: remove it"
+)
 
 
 class CredentialStatus(Enum):
@@ -55,6 +62,8 @@ async def check_credentials(
     from hermes_sms.twilio.client import TwilioClient
     from hermes_sms.twilio.errors import TwilioError
 
+    if has_userinfo(base_url):
+        return CredentialCheck(CredentialStatus.UNREACHABLE, BASE_URL_USERINFO)
     async with TwilioClient(
         account_sid,
         auth_token,
@@ -112,7 +121,10 @@ async def set_sms_webhook(
     LookupError when the account has no such number.
     """
     from hermes_sms.twilio.client import TwilioClient
+    from hermes_sms.twilio.errors import TwilioError
 
+    if has_userinfo(base_url):
+        raise TwilioError(BASE_URL_USERINFO)
     async with TwilioClient(
         account_sid, auth_token, base_url=base_url, timeout=timeout, max_attempts=CHECK_ATTEMPTS
     ) as client:

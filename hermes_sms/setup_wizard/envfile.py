@@ -39,12 +39,16 @@ class WriteResult:
 
 
 def read_file_values(path: Path) -> dict[str, str]:
-    """The keys in the file alone (no environment); a key without a value reads as ""."""
+    """The keys in the file alone (no environment); a key without a value reads as "".
+
+    Read literally, as the gateway reads it (`hermes_sms.config.read_environment`): `${VAR}`
+    stays `${VAR}`, so a value holding it compares equal to itself and is never rewritten.
+    """
     if not path.is_file():
         return {}
     from dotenv import dotenv_values
 
-    return {key: value or "" for key, value in dotenv_values(path).items()}
+    return {key: value or "" for key, value in dotenv_values(path, interpolate=False).items()}
 
 
 def plan_changes(path: Path, updates: Mapping[str, str | None]) -> list[Change]:
@@ -76,6 +80,9 @@ def write_env_file(path: Path, updates: Mapping[str, str | None]) -> WriteResult
     The directory ends up 0700 and the file 0600, whatever they were; the previous file is
     copied to `.env.bak` (also 0600) before it changes. Keys whose value is already right are
     not rewritten, so their formatting and quoting stay as the user left them.
+
+    A `.env` that is a symlink stays one: the file it points to is replaced (from a temporary
+    file next to it, so the move stays atomic), while `.env.bak` goes next to the link.
     """
     from dotenv import set_key, unset_key
 
@@ -103,8 +110,11 @@ def write_env_file(path: Path, updates: Mapping[str, str | None]) -> WriteResult
         result.backup = backup_path(path)
         _replace_privately(result.backup, original)
 
+    # Replacing the link itself would turn it into a regular file and cut it off from the
+    # file it shares (a dotfiles checkout, say): write where it points instead.
+    target = Path(os.path.realpath(path))
     # mkstemp creates the file 0600, and set_key keeps the mode of the file it edits.
-    fd, temp_name = tempfile.mkstemp(prefix=".env.setup-", dir=directory)
+    fd, temp_name = tempfile.mkstemp(prefix=".env.setup-", dir=target.parent)
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -115,7 +125,7 @@ def write_env_file(path: Path, updates: Mapping[str, str | None]) -> WriteResult
             else:
                 set_key(temp, change.name, change.new)
         _fsync(temp)
-        os.replace(temp, path)
+        os.replace(temp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()

@@ -44,11 +44,24 @@ def existing_values(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def problem(spec: Field, raw: str, reason: str) -> str:
-    """One sentence naming the variable, its flag and what is wrong; a secret is never quoted."""
-    quoted = repr(raw.strip())
+    """One sentence naming the variable, its flag and what is wrong; a secret is never quoted,
+    nor the user info of a URL (`https://user:pw@host` is quoted as `https://…@host`)."""
+    value = raw.strip()
+    quoted = repr(value)
+    shown_value = shown_url(value) if spec in (WEBHOOK_URL, AGENT_URL) else value
     # Phone number errors already quote the value; a secret is never quoted at all.
-    shown = "" if spec.secret or quoted in reason else f", got {quoted}"
+    if spec.secret or shown_value is None or quoted in reason:
+        shown = ""
+    else:
+        shown = f", got {shown_value!r}"
     return f"{spec.name} ({spec.flag}) {reason}{shown}."
+
+
+def shown_url(value: str) -> str | None:
+    """`value` with its user info masked (see `display_url`), or None when it holds an `@`
+    that is not plainly user info (`bob:pw@host` without a scheme): then it is not shown."""
+    shown = display_url(value)
+    return None if "@" in shown.replace("…@", "", 1) else shown
 
 
 def missing_line(spec: Field) -> str:

@@ -22,6 +22,7 @@ import aiohttp
 
 from hermes_sms import __version__
 from hermes_sms.http_pool import PooledHttpClient
+from hermes_sms.masking import has_userinfo
 from hermes_sms.twilio.errors import TwilioError
 
 __all__ = [
@@ -189,6 +190,9 @@ class TwilioClient(PooledHttpClient):
             raise ValueError("auth_token is required")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if has_userinfo(base_url):
+            # aiohttp would refuse it next to our Basic auth, and it is a secret in a URL.
+            raise ValueError("base_url must not contain a user name or password")
         self.account_sid = account_sid
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

@@ -19,6 +19,7 @@ from hermes_sms.cli.setup.common import (
     show_summary,
     warn_about_port,
 )
+from hermes_sms.masking import display_url
 from hermes_sms.setup_wizard import fields as f
 from hermes_sms.setup_wizard.checks import (
     CredentialStatus,
@@ -94,12 +95,12 @@ def _verify(ctx: SetupContext, plan: Plan) -> None:
     if found is not None and url:
         if webhook_is_set(found, url):
             # Already right: say so rather than updating it again.
-            report.ok(messages.SETUP_WEBHOOK_ALREADY.format(url=url))
+            report.ok(messages.SETUP_WEBHOOK_ALREADY.format(url=display_url(url)))
             plan.point_webhook = False
         elif not plan.point_webhook:
-            current = found.sms_url or messages.SETUP_WEBHOOK_UNSET
+            current = display_url(found.sms_url) if found.sms_url else messages.SETUP_WEBHOOK_UNSET
             report.info(messages.SETUP_WEBHOOK_CURRENT.format(number=number, current=current))
-            report.info(messages.SETUP_WEBHOOK_USE_FLAG.format(url=url))
+            report.info(messages.SETUP_WEBHOOK_USE_FLAG.format(url=display_url(url)))
     result = report.spin(
         messages.SETUP_CHECKING_AGENT,
         check_agent(

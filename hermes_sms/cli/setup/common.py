@@ -12,6 +12,7 @@ from hermes_sms.cli.environment import Environment
 from hermes_sms.cli.errors import CliError
 from hermes_sms.cli.exit_status import ExitStatus
 from hermes_sms.cli.setup.output import Reporter
+from hermes_sms.masking import display_url
 from hermes_sms.ports import PortState, bind_check
 from hermes_sms.setup_wizard import fields as f
 from hermes_sms.setup_wizard.checks import (
@@ -77,7 +78,9 @@ def report_credentials(ctx: SetupContext, check: CredentialCheck) -> None:
         report.warn(messages.SETUP_CREDENTIALS_REJECTED)
     elif check.status is CredentialStatus.UNREACHABLE:
         report.warn(
-            messages.SETUP_TWILIO_UNREACHABLE.format(base_url=ctx.base_url, error=check.message)
+            messages.SETUP_TWILIO_UNREACHABLE.format(
+                base_url=display_url(ctx.base_url), error=check.message
+            )
         )
     else:
         report.warn(messages.SETUP_TWILIO_FAILED.format(error=check.message))
@@ -155,5 +158,5 @@ def point_webhook(ctx: SetupContext, values: dict[str, str]) -> bool:
     except TwilioError as exc:
         ctx.report.warn(messages.SETUP_WEBHOOK_FAILED.format(number=number, error=exc))
         return False
-    ctx.report.ok(messages.SETUP_WEBHOOK_DONE.format(number=number, url=url))
+    ctx.report.ok(messages.SETUP_WEBHOOK_DONE.format(number=number, url=display_url(url)))
     return True

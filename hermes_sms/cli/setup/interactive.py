@@ -22,6 +22,7 @@ from hermes_sms.cli.setup.prompts import (
     Choice,
     Validate,
     ask_confirm,
+    ask_kept_text,
     ask_secret,
     ask_select,
     ask_text,
@@ -36,7 +37,7 @@ from hermes_sms.setup_wizard.checks import (
     find_number,
     webhook_is_set,
 )
-from hermes_sms.setup_wizard.values import apply_home_channel_default
+from hermes_sms.setup_wizard.values import apply_home_channel_default, shown_url
 
 _TYPE_NUMBER = "\0type"
 _RETRY, _REENTER, _SKIP = "retry", "reenter", "skip"
@@ -60,6 +61,33 @@ def validator(spec: f.Field, *, optional: bool = False) -> Validate:
 
 def _normalised(spec: f.Field, text: str) -> str:
     return spec.check(text) if text.strip() else ""
+
+
+def _ask_url(ctx: SetupContext, spec: f.Field, message: str, *, optional: bool = False) -> str:
+    """The answer for a URL field, as typed (or kept): "" when it was cleared.
+
+    A URL carrying user info (`https://user:pw@host`) is a credential: like a stored token it
+    is never put in the editable line, only named masked ("Enter keeps https://…@host").
+    """
+    current = ctx.default(spec)
+    shown = shown_url(current) if current else current
+    if shown == current:
+        return ask_text(
+            message,
+            default=current,
+            validate=validator(spec, optional=optional),
+            instruction=messages.SETUP_HINT_OPTIONAL if optional else None,
+        )
+    check = validator(spec, optional=optional)
+    typed = ask_kept_text(
+        message,
+        # None: an `@` that cannot be told apart from user info, so nothing of it is shown.
+        kept=shown or "the stored value",
+        # A blank answer keeps the stored value: it must pass the check too.
+        validate=lambda text: check(text or current),
+        optional=optional,
+    )
+    return current if typed is None else typed
 
 
 def run_wizard(ctx: SetupContext) -> Plan:
@@ -239,46 +267,36 @@ def _webhook(ctx: SetupContext, values: dict[str, str], check: CredentialCheck |
     warn_about_port(ctx, int(port))
 
     ctx.report.info(messages.SETUP_TUNNEL_HINT.format(port=port))
-    answer = ask_text(
-        messages.SETUP_ASK_WEBHOOK_URL,
-        default=ctx.default(f.WEBHOOK_URL),
-        validate=validator(f.WEBHOOK_URL, optional=True),
-        instruction=messages.SETUP_HINT_OPTIONAL,
-    )
+    answer = _ask_url(ctx, f.WEBHOOK_URL, messages.SETUP_ASK_WEBHOOK_URL, optional=True)
     url = _normalised(f.WEBHOOK_URL, answer)
     _set(values, f.WEBHOOK_URL, url)
     if not url:
         return False
+    shown = display_url(url)
     if url != answer.strip():
-        ctx.report.info(messages.SETUP_URL_COMPLETED.format(url=url, path=f.WEBHOOK_PATH))
+        ctx.report.info(messages.SETUP_URL_COMPLETED.format(url=shown, path=f.WEBHOOK_PATH))
 
     number = values[f.PHONE_NUMBER.name]
     found = find_number(check.numbers, number) if check is not None else None
     if found is None:
         if ctx.configure_webhook:
             return True
-        ctx.report.info(messages.SETUP_WEBHOOK_MANUAL.format(number=number, url=url))
+        ctx.report.info(messages.SETUP_WEBHOOK_MANUAL.format(number=number, url=shown))
         return False
-    current = found.sms_url or messages.SETUP_WEBHOOK_UNSET
+    current = display_url(found.sms_url) if found.sms_url else messages.SETUP_WEBHOOK_UNSET
     if found.sms_url and found.sms_method:
         current += f" ({found.sms_method.upper()})"
     ctx.report.info(messages.SETUP_WEBHOOK_CURRENT.format(number=number, current=current))
     if webhook_is_set(found, url):
-        ctx.report.ok(messages.SETUP_WEBHOOK_ALREADY.format(url=url))
+        ctx.report.ok(messages.SETUP_WEBHOOK_ALREADY.format(url=shown))
         return False
     if ctx.configure_webhook:
         return True
-    return ask_confirm(messages.SETUP_ASK_POINT_WEBHOOK.format(url=url))
+    return ask_confirm(messages.SETUP_ASK_POINT_WEBHOOK.format(url=shown))
 
 
 def _agent(ctx: SetupContext, values: dict[str, str]) -> None:
-    url = f.check_agent_url(
-        ask_text(
-            messages.SETUP_ASK_AGENT_URL,
-            default=ctx.default(f.AGENT_URL),
-            validate=validator(f.AGENT_URL),
-        )
-    )
+    url = f.check_agent_url(_ask_url(ctx, f.AGENT_URL, messages.SETUP_ASK_AGENT_URL))
     values[f.AGENT_URL.name] = url
     model = f.check_model(
         ask_text(

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from hermes_sms import messages
 from hermes_sms.cli.environment import Environment
+from hermes_sms.masking import display_urls_in
 from hermes_sms.setup_wizard.values import SummaryRow
 
 T = TypeVar("T")
@@ -19,7 +20,11 @@ T = TypeVar("T")
 
 class Reporter:
     """Prints setup's progress. Warnings go to stderr in batch mode, where stdout may be
-    parsed by a script; in the wizard everything stays in one stream, in order."""
+    parsed by a script; in the wizard everything stays in one stream, in order.
+
+    Every URL printed has its user info masked (`https://…@host`): callers already show URLs
+    through `display_url`, and this catches the ones quoted inside Twilio's or a library's
+    error text."""
 
     def __init__(self, env: Environment, *, batch: bool) -> None:
         self.out = env.console()
@@ -27,20 +32,20 @@ class Reporter:
 
     def info(self, text: str) -> None:
         # markup=False everywhere: URLs and Twilio messages may contain [brackets].
-        self.out.print(text, markup=False)
+        self.out.print(display_urls_in(text), markup=False)
 
     def ok(self, text: str) -> None:
-        self.out.print("✓ " + text, markup=False)
+        self.out.print("✓ " + display_urls_in(text), markup=False)
 
     def warn(self, text: str) -> None:
-        self.err.print(text, markup=False, style="yellow")
+        self.err.print(display_urls_in(text), markup=False, style="yellow")
 
     def blank(self) -> None:
         self.out.print()
 
     def spin(self, text: str, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` to completion behind a spinner."""
-        with self.out.status(text):
+        with self.out.status(display_urls_in(text)):
             return asyncio.run(work)
 
     def summary(self, rows: Sequence[SummaryRow], env_file: Path) -> None:

@@ -13,7 +13,7 @@ import questionary
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from questionary import Choice
 
-__all__ = ["Choice", "ask_confirm", "ask_secret", "ask_select", "ask_text"]
+__all__ = ["Choice", "ask_confirm", "ask_kept_text", "ask_secret", "ask_select", "ask_text"]
 
 Validate = Callable[[str], bool | str]
 # What the user types to delete a stored optional secret (a blank answer keeps it).
@@ -63,6 +63,40 @@ def ask_text(
         validate_while_typing=while_typing,
     )
     return str(_ask(question)).strip()
+
+
+def ask_kept_text(
+    message: str,
+    *,
+    kept: str,
+    validate: Validate,
+    optional: bool = False,
+) -> str | None:
+    """A line of text for a stored value that holds a credential (a URL with `user:pw@`):
+    never pre-filled. `kept` is its masked form, shown in the instruction; a blank answer keeps
+    the stored value and returns None. An optional value can be removed by typing `-` ("").
+
+    `validate` also judges the stored value when Enter keeps it, so an unusable one is refused
+    there as it would be when pre-filled.
+    """
+    if optional:
+        instruction = f"(Enter keeps {kept}, {REMOVE} removes it)"
+    else:
+        instruction = f"(Enter keeps {kept})"
+
+    def check(text: str) -> bool | str:
+        value = text.strip()
+        if optional and value == REMOVE:
+            return True
+        return validate(value)
+
+    answer = str(_ask(questionary.text(message, validate=check, instruction=instruction)))
+    value = answer.strip()
+    if not value:
+        return None
+    if optional and value == REMOVE:
+        return ""
+    return value
 
 
 def ask_secret(
