@@ -2,7 +2,8 @@
 
 Why SQLite in WAL mode: an acknowledged webhook must survive a crash, and a reply part that
 Twilio accepted must never be sent twice. Both need a write that is on disk before we answer;
-WAL makes those writes cheap and lets readers run beside the writer.
+WAL makes those writes cheap and lets readers run beside the writer; the gateway groups the
+inbound messages of one event-loop turn into one transaction (gateway/group_commit.py).
 
 `synchronous=NORMAL` in WAL mode survives a killed process (the promise we make and test);
 a power cut may lose the last few commits, which FULL would prevent at a cost of one fsync per
@@ -125,6 +126,18 @@ class NewPart:
     segments: int
 
 
+@dataclass(frozen=True)
+class NewInbound:
+    """An inbound message to store, as the webhook delivered it."""
+
+    message_sid: str
+    sender: str
+    body: str
+    media: tuple[tuple[str, str], ...] = ()  # (content type, url)
+    state: str = PENDING
+    note: str | None = None
+
+
 class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
@@ -196,25 +209,37 @@ class Store:
         *,
         state: str = PENDING,
         note: str | None = None,
-        received_at: float | None = None,
     ) -> bool:
         """Store an inbound message; False when this MessageSid was stored before (a retry)."""
+        message = NewInbound(message_sid, sender, body, tuple(media), state, note)
+        return self.record_inbound_batch([message])[0]
+
+    def record_inbound_batch(self, messages: Sequence[NewInbound]) -> list[bool]:
+        """Store several inbound messages in one transaction (group commit), in order.
+
+        Returns, for each message, False when its MessageSid was already stored (before, or
+        earlier in this batch). All or nothing: if the commit fails, none is stored.
+        """
+        now = time.time()
         with self._transaction() as db:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO inbound"
-                " (message_sid, sender, body, media, received_at, state, note)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    message_sid,
-                    sender,
-                    body,
-                    json.dumps([list(item) for item in media]),
-                    time.time() if received_at is None else received_at,
-                    state,
-                    note,
-                ),
-            )
-            return cursor.rowcount == 1
+            return [
+                db.execute(
+                    "INSERT OR IGNORE INTO inbound"
+                    " (message_sid, sender, body, media, received_at, state, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        message.message_sid,
+                        message.sender,
+                        message.body,
+                        json.dumps([list(item) for item in message.media]),
+                        now,
+                        message.state,
+                        message.note,
+                    ),
+                ).rowcount
+                == 1
+                for message in messages
+            ]
 
     def has_inbound(self, message_sid: str) -> bool:
         row = self._db.execute(

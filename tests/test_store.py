@@ -13,6 +13,7 @@ from hermes_sms.store import (
     SENDING,
     SENT,
     SKIPPED,
+    NewInbound,
     NewPart,
     Store,
     StoreError,
@@ -51,6 +52,31 @@ def test_inbound_is_idempotent_on_message_sid(store: Store) -> None:
     assert store.record_inbound("SM1", ALICE, "hi") is True
     assert store.record_inbound("SM1", ALICE, "hi again") is False
     assert [m.body for m in store.pending_inbound(ALICE)] == ["hi"]
+
+
+def test_inbound_batch_keeps_order_and_reports_repeats(store: Store) -> None:
+    store.record_inbound("SM0", BOB, "earlier")
+    batch = [
+        NewInbound("SM1", ALICE, "one"),
+        NewInbound("SM0", BOB, "a retry of an earlier message"),
+        NewInbound("SM2", ALICE, "two", (("image/png", "https://x/1.png"),)),
+        NewInbound("SM1", ALICE, "a retry within the same batch"),
+        NewInbound("SM3", ALICE, "STOP", state="ignored", note="opt-out"),
+    ]
+    assert store.record_inbound_batch(batch) == [True, False, True, False, True]
+    pending = store.pending_inbound(ALICE)
+    assert [m.body for m in pending] == ["one", "two"]
+    assert pending[1].media == (("image/png", "https://x/1.png"),)
+    assert [m.body for m in store.pending_inbound(BOB)] == ["earlier"]
+
+
+def test_inbound_batch_is_all_or_nothing(store: Store) -> None:
+    unbindable = NewInbound("SM2", ALICE, object())  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.Error):
+        store.record_inbound_batch([NewInbound("SM1", ALICE, "first"), unbindable])
+    assert store.count("inbound") == 0
+    # The connection is usable afterwards: the failed transaction was rolled back.
+    assert store.record_inbound_batch([NewInbound("SM1", ALICE, "first")]) == [True]
 
 
 def test_pending_inbound_in_order_with_media(store: Store) -> None:

@@ -94,7 +94,7 @@ class WebhookRoutes:
         except MalformedWebhook as exc:
             raise web.HTTPBadRequest(text=str(exc)) from None
         try:
-            self._inbound.handle(form)
+            await self._inbound.handle(form)
         except sqlite3.Error as exc:
             # Not acknowledged, so Twilio records the failure and the user can see it.
             self._log.error("could not store message %s: %s", form.message_sid, exc)

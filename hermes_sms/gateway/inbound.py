@@ -1,7 +1,7 @@
 """What to do with one verified inbound webhook: authorise, dedupe, store, or ignore.
 
-Framework-neutral and synchronous: it takes the form's fields and returns an outcome, after
-the message is on disk when it is accepted. The aiohttp layer only answers with TwiML.
+Framework-neutral: it takes the form's fields and returns an outcome, after the message is on
+disk when it is accepted (see group_commit). The aiohttp layer only answers with TwiML.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from enum import Enum
 from hermes_sms import messages
 from hermes_sms.config import Settings
 from hermes_sms.gateway.compose import compose
+from hermes_sms.gateway.group_commit import InboundBatcher
 from hermes_sms.gateway.keywords import Keyword, carrier_keyword
 from hermes_sms.gateway.ratelimit import SenderRateLimiter, Verdict
 from hermes_sms.phone import PhoneNumberError, normalize_e164, redact
-from hermes_sms.store import IGNORED, Store
+from hermes_sms.store import IGNORED, NewInbound, Store
 
 MAX_MEDIA = 10  # Twilio delivers at most 10 media items per MMS.
 
@@ -78,7 +79,10 @@ class Outcome(Enum):
 
 
 class InboundHandler:
-    """Decides and records; `wake(sender)` is called when a sender has work to do."""
+    """Decides and records; `wake(sender)` is called when a sender has work to do.
+
+    Accepted messages go through group commit; the rare others (ignored, keywords) are
+    written at once, as they also change other state in the same transaction."""
 
     def __init__(
         self,
@@ -93,11 +97,12 @@ class InboundHandler:
         self._log = log
         self._own_number = settings.require_twilio().phone_number
         self._limiter = SenderRateLimiter(settings.rate_limit) if settings.rate_limit else None
+        self._batcher = InboundBatcher(store, wake)
 
     def is_authorised(self, sender: str) -> bool:
         return is_authorised(self._settings, sender)
 
-    def handle(self, form: InboundForm) -> Outcome:
+    async def handle(self, form: InboundForm) -> Outcome:
         try:
             sender = normalize_e164(form.sender)
         except PhoneNumberError:
@@ -127,13 +132,15 @@ class InboundHandler:
             if verdict is not Verdict.ALLOW:
                 return self._rate_limited(form, sender, verdict)
 
-        if not self._store.record_inbound(form.message_sid, sender, form.body, form.media):
+        # The batcher wakes the sender's worker once the message is committed.
+        message = NewInbound(form.message_sid, sender, form.body, form.media)
+        if not await self._batcher.record(message):
+            self._log.info("ignored repeated delivery %s from %s", form.message_sid, who)
             return Outcome.DUPLICATE
         media = f", {len(form.media)} media" if form.media else ""
         self._log.info(
             "received %s from %s (%d characters%s)", form.message_sid, who, len(form.body), media
         )
-        self._wake(sender)
         return Outcome.ACCEPTED
 
     def _ignore(self, form: InboundForm, sender: str, note: str) -> None:
