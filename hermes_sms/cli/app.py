@@ -50,8 +50,6 @@ app.command("setup", help=setup.HELP)(setup.setup_command)
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
     """Run the CLI and return its exit status (the console script exits with it)."""
-    from hermes_sms.config import ConfigError
-
     env = env or Environment()
     command = typer.main.get_command(app)
     try:
@@ -74,7 +72,19 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
         else:
             print(f"Error: {exc.format_message()}", file=env.stderr)
         return ExitStatus.USAGE
-    except ConfigError as exc:
+    except CliError as exc:
+        print(exc.message, file=env.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print("cancelled", file=env.stderr)
+        return ExitStatus.CANCELLED
+    except Exception as exc:
+        # Imported only now: the configuration module pulls in phonenumbers, which
+        # `hermes-sms --help` must not pay for.
+        from hermes_sms.config import ConfigError
+
+        if not isinstance(exc, ConfigError):
+            raise
         print(str(exc), file=env.stderr)
         from hermes_sms import messages
 
@@ -83,12 +93,6 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
             file=env.stderr,
         )
         return ExitStatus.USAGE
-    except CliError as exc:
-        print(exc.message, file=env.stderr)
-        return exc.status
-    except KeyboardInterrupt:
-        print("cancelled", file=env.stderr)
-        return ExitStatus.CANCELLED
     return int(result or 0)
 
 
