@@ -7,6 +7,7 @@ variable and what it expects.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -227,15 +228,48 @@ def _positive_float(raw: str) -> float:
 
 
 def parse_http_url(raw: str) -> str:
-    """`raw` when it is an http(s) URL with a host; else ValueError."""
+    """`raw` when it is an http(s) URL with a host (and a valid port, if one is given);
+    else ValueError, whose message, when not empty, says what is wrong."""
+    if any(ch.isspace() or not ch.isprintable() for ch in raw):
+        raise ValueError("it contains a space or a control character")
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("")
+    # urlsplit only checks the port when asked: "host:99999" or "host:abc" would otherwise
+    # pass here and fail later as a network error that is retried in vain.
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
     return raw
 
 
 def _base_url(raw: str) -> str:
-    return parse_http_url(raw).rstrip("/")
+    # Paths are appended to a base URL, so a query or fragment would end up in the middle.
+    parts = urlsplit(parse_http_url(raw))
+    if parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise ValueError("without a ?query or #fragment")
+    return raw.rstrip("/")
+
+
+# A host name (RFC 1123 labels) or an IPv4/IPv6 address: what a server can listen on.
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def parse_listen_host(raw: str) -> str:
+    """An address or host name to listen on (`0.0.0.0`, `127.0.0.1`, `::`, `localhost`);
+    else ValueError (a URL or a `host:port` is the usual mistake)."""
+    try:
+        ipaddress.ip_address(raw)
+        return raw
+    except ValueError:
+        pass
+    labels = raw.removesuffix(".").split(".")
+    if len(raw) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
+        raise ValueError("just the address, without a scheme, port or path")
+    return raw
 
 
 def _twilio_base_url(raw: str) -> str:
@@ -243,7 +277,11 @@ def _twilio_base_url(raw: str) -> str:
     # clash with that (and is a secret sitting in a URL).
     if has_userinfo(raw):
         raise ValueError("without a user name or password in it")
-    return _base_url(raw)
+    base = _base_url(raw)
+    if urlsplit(base).path.rstrip("/").endswith("/2010-04-01"):
+        # Copied from Twilio's docs: the client adds the API version to every path itself.
+        raise ValueError("without the /2010-04-01 API version, which is added to every request")
+    return base
 
 
 def _rate_limit(raw: str) -> RateLimit | None:
@@ -366,7 +404,12 @@ def parse_settings(
         home=home,
         env_file=env_path,
         twilio=twilio,
-        webhook_host=reader.get("SMS_WEBHOOK_HOST") or "0.0.0.0",
+        webhook_host=reader.parse(
+            "SMS_WEBHOOK_HOST",
+            "0.0.0.0",
+            parse_listen_host,
+            "an address to listen on, such as 0.0.0.0, 127.0.0.1 or ::",
+        ),
         webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, parse_port, "a port number (1-65535)"),
         webhook_url=reader.parse("SMS_WEBHOOK_URL", None, parse_http_url, "an http(s) URL"),
         allowed_users=allowed,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 from cli_helpers import base_env, run_cli, run_in_process
+
+from hermes_sms.cli.app import main
+from hermes_sms.cli.environment import Environment
 
 OUR = "+15550100001"
 ALICE = "+15550100002"
@@ -196,3 +201,107 @@ def test_non_utf8_env_file_is_a_usage_error(isolated_home) -> None:
     result = run_in_process("send", "--dry-run", "hi", env=base_env(isolated_home))
     assert result.code == 2
     assert "not UTF-8" in result.stderr
+
+
+async def test_send_reads_piped_stdin_without_dash(send_env, emulator) -> None:
+    result = await run_cli("send", "--to", ALICE, env=send_env, stdin="no dash needed\n")
+    assert result.code == 0, result.output
+    assert [m["body"] for m in emulator.messages] == ["no dash needed"]
+
+
+async def test_send_uses_messaging_service_instead_of_from(send_env, emulator) -> None:
+    service = "MG" + "0123456789abcdef" * 2
+    env = {**send_env, "TWILIO_MESSAGING_SERVICE_SID": service}
+    result = await run_cli("send", "--to", ALICE, "via the service", env=env)
+    assert result.code == 0, result.output
+    (request,) = [r for r in emulator.requests if r.method == "POST"]
+    assert request.form["MessagingServiceSid"] == service
+    assert "From" not in request.form
+
+
+async def test_server_errors_outlasting_retries_exit_1_with_code_and_meaning(
+    send_env, emulator
+) -> None:
+    emulator.inject_fault(503, retry_after=0)
+    result = await run_cli("send", "--to", ALICE, "hello?", env=send_env)
+    assert result.code == 1
+    posts = [r for r in emulator.requests if r.method == "POST"]
+    assert len(posts) == 4  # the first attempt and three retries, then it gives up
+    assert emulator.messages == []
+    assert result.stderr.count("; retry ") == 3
+    assert "20503" in result.stderr
+    assert "temporarily unavailable" in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_refusal_after_some_parts_reports_what_went_out(send_env, emulator) -> None:
+    emulator.inject_fault(400, code=21610, after=1)
+    text = "\n\n".join("word " * 300 for _ in range(3))
+    result = await run_cli("send", "--to", ALICE, "--json", text, env=send_env)
+    assert result.code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["error"]["part"] == 2
+    assert document["error"]["code"] == 21610
+    assert "opted out" in document["error"]["explanation"]
+    (sent,) = emulator.messages
+    assert document["parts"][0]["sid"] == sent["sid"]
+    assert all("sid" not in part for part in document["parts"][1:])
+    assert "part 2 of 3" in result.stderr
+    assert "Parts 1 to 1 were sent" in result.stderr
+
+
+async def test_dry_run_with_credentials_sends_nothing(send_env, emulator) -> None:
+    result = await run_cli("send", "--dry-run", "--to", ALICE, "just looking", env=send_env)
+    assert result.code == 0, result.output
+    assert "just looking" in result.stdout
+    assert emulator.requests == []
+
+
+def _run_with_stdin(*args: str, env: dict[str, str], stdin: IO[str] | None) -> tuple[int, str]:
+    """The CLI in-process with a given standard input stream (None: closed); (code, stderr)."""
+    stderr = io.StringIO()
+    environment = Environment(
+        environ=env, stdin=stdin, stdout=io.StringIO(), stderr=stderr, color=False
+    )
+    return int(main(list(args), environment)), stderr.getvalue()
+
+
+def test_closed_stdin_is_a_usage_error(send_env) -> None:
+    code, stderr = _run_with_stdin("send", "--to", ALICE, env=send_env, stdin=None)
+    assert code == 2
+    assert "No message" in stderr
+
+
+def test_strict_utf8_stdin_with_bad_bytes_is_a_usage_error(isolated_home) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b"\xff\xfe hi"), encoding="utf-8", errors="strict")
+    code, stderr = _run_with_stdin(
+        "send", "--dry-run", "--to", ALICE, "-", env=base_env(isolated_home), stdin=stdin
+    )
+    assert code == 2
+    assert "not UTF-8" in stderr
+
+
+def test_unreadable_stdin_is_a_usage_error(isolated_home, tmp_path) -> None:
+    with open(tmp_path / "write-only.txt", "w") as stdin:  # reading it raises an OSError
+        code, stderr = _run_with_stdin(
+            "send", "--dry-run", "--to", ALICE, "-", env=base_env(isolated_home), stdin=stdin
+        )
+    assert code == 2
+    assert "Cannot read the message from standard input" in stderr
+
+
+def test_reading_from_a_terminal_says_how_to_finish(isolated_home) -> None:
+    result = run_in_process(
+        "send",
+        "--dry-run",
+        "--to",
+        ALICE,
+        "-",
+        env=base_env(isolated_home),
+        stdin="typed at the prompt\n",
+        stdin_isatty=True,
+    )
+    assert result.code == 0, result.output
+    assert "Ctrl-D" in result.stderr
+    assert "typed at the prompt" in result.stdout

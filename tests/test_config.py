@@ -124,6 +124,8 @@ def test_optional_values_parse(isolated_home: Path) -> None:
         ("SMS_WEBHOOK_PORT", "eighty", "SMS_WEBHOOK_PORT must be a port number"),
         ("SMS_WEBHOOK_PORT", "70000", "SMS_WEBHOOK_PORT must be a port number"),
         ("SMS_WEBHOOK_URL", "example.com/hook", "SMS_WEBHOOK_URL must be an http(s) URL"),
+        ("SMS_WEBHOOK_HOST", "http://0.0.0.0", "SMS_WEBHOOK_HOST must be an address to listen on"),
+        ("SMS_WEBHOOK_HOST", "0.0.0.0:8080", "SMS_WEBHOOK_HOST must be an address to listen on"),
         ("SMS_ALLOWED_USERS", "+15550100002,abc", "SMS_ALLOWED_USERS must be comma-separated"),
         ("SMS_ALLOW_ALL_USERS", "maybe", "SMS_ALLOW_ALL_USERS must be true or false"),
         ("SMS_HOME_CHANNEL", "0100002", "SMS_HOME_CHANNEL must be a phone number"),
@@ -145,6 +147,52 @@ def test_bad_value_names_variable_and_expectation(
         load_settings(env(isolated_home, **{**GOOD, name: value}))
     assert len(info.value.problems) == 1
     assert info.value.problems[0].startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        # A bad port in a URL used to pass and then fail as a network error, retried in vain.
+        ("TWILIO_API_BASE_URL", "http://127.0.0.1:99999", "port must be a number from 1 to 65535"),
+        ("TWILIO_API_BASE_URL", "http://127.0.0.1:abc", "port must be a number from 1 to 65535"),
+        ("SMS_WEBHOOK_URL", "https://example.com:0/webhooks/twilio", "port must be a number"),
+        ("SMS_AGENT_URL", "http://127.0.0.1:70000/v1", "port must be a number"),
+        ("SMS_WEBHOOK_URL", "https://exa mple.com/hook", "contains a space"),
+        # Paths are appended to base URLs: a query or fragment would land in the middle.
+        ("TWILIO_API_BASE_URL", "http://127.0.0.1:9?x=1", "without a ?query or #fragment"),
+        ("SMS_AGENT_URL", "http://127.0.0.1:8642/v1#chat", "without a ?query or #fragment"),
+        ("TWILIO_API_BASE_URL", "https://api.twilio.com/2010-04-01", "without the /2010-04-01"),
+    ],
+)
+def test_bad_url_says_what_is_wrong(
+    isolated_home: Path, name: str, value: str, reason: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(isolated_home, **{**GOOD, name: value}))
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{name} must be an http(s) URL")
+    assert reason in problem
+
+
+def test_urls_with_ports_paths_and_webhook_queries_are_accepted(isolated_home: Path) -> None:
+    settings = load_settings(
+        env(
+            isolated_home,
+            TWILIO_API_BASE_URL="https://proxy.example.com:8443/twilio/",
+            SMS_WEBHOOK_URL="https://example.com/webhooks/twilio?site=1",
+            SMS_AGENT_URL="http://[::1]:8642/v1/",
+            **GOOD,
+        )
+    )
+    assert settings.twilio is not None
+    assert settings.twilio.api_base_url == "https://proxy.example.com:8443/twilio"
+    assert settings.webhook_url == "https://example.com/webhooks/twilio?site=1"
+    assert settings.agent.url == "http://[::1]:8642/v1"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost", "gw.lan"])
+def test_listen_hosts_are_accepted(isolated_home: Path, host: str) -> None:
+    assert load_settings(env(isolated_home, SMS_WEBHOOK_HOST=host, **GOOD)).webhook_host == host
 
 
 def test_all_problems_listed_at_once(isolated_home: Path) -> None:

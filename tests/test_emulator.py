@@ -314,6 +314,15 @@ async def test_fault_count_code_and_retry_after(emulator: TwilioEmulator):
     assert results[2][0] == 400
 
 
+async def test_fault_after_lets_the_first_requests_through(emulator: TwilioEmulator):
+    emulator.inject_fault(400, code=21610, after=2, count=1)
+    statuses = [(await send(emulator, Body=f"part {i}"))[0] for i in range(4)]
+    assert statuses == [201, 201, 400, 201]
+    assert [m["body"] for m in emulator.messages] == ["part 0", "part 1", "part 3"]
+    with pytest.raises(ValueError, match="after"):
+        emulator.inject_fault(500, after=-1)
+
+
 async def test_fault_only_matches_its_path(emulator: TwilioEmulator):
     emulator.inject_fault(503, code=20503)
     status, _, _ = await api(emulator, "GET", ".json")

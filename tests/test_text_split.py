@@ -6,7 +6,7 @@ import itertools
 import re
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hermes_sms.text import split_text, strip_marker, utf16_len
@@ -234,3 +234,28 @@ def test_arbitrary_unicode(text: str, limit: int) -> None:
         assert parts == [text.strip()]
     bodies = _unmarked(parts)
     assert "".join("".join(b.split()) for b in bodies) == "".join(text.split())
+
+
+# At Twilio's real limit: replies of a few thousand characters, with URLs among the words.
+_reply_token = st.one_of(
+    st.text(alphabet="abcdefé中😜.,!?'", min_size=1, max_size=14).filter(lambda w: w.strip() == w),
+    st.integers(min_value=0, max_value=10**6).map(lambda n: f"https://ex.com/p_{n}/a_b?q={n}#x"),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_reply_token, min_size=300, max_size=900),
+    st.lists(st.sampled_from([" ", " ", " ", "\n", "\n\n", ". "]), min_size=1, max_size=50),
+)
+def test_replies_at_the_1600_limit(tokens: list[str], seps: list[str]) -> None:
+    text = tokens[0]
+    for i, token in enumerate(tokens[1:]):
+        text += seps[i % len(seps)] + token
+    parts = split_text(text)  # the default limit: 1600 UTF-16 code units
+    assert all(0 < utf16_len(p) <= 1600 for p in parts)
+    _check_markers(parts)
+    bodies = _unmarked(parts)
+    assert all(b.strip() for b in bodies)
+    # The same words in the same order: so no word, and no URL, was cut in two.
+    assert [w for b in bodies for w in b.split()] == text.split()

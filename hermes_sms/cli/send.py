@@ -88,7 +88,20 @@ def _recipient(to: str | None, settings: Settings, *, required: bool) -> str | N
 
 def _read_message(message: str | None, env: Environment) -> str:
     if message == "-" or (message is None and not env.stdin_isatty):
-        text = env.stdin.read()
+        if env.stdin is None:
+            # Started with standard input closed (`<&-`, some service managers).
+            raise CliError(messages.NO_MESSAGE, ExitStatus.USAGE)
+        if env.stdin_isatty:
+            # `send -` at a prompt waits for typing; say so instead of seeming to hang.
+            env.console(stderr=True).print(messages.STDIN_IS_TTY, markup=False)
+        try:
+            text = env.stdin.read()
+        except UnicodeDecodeError:
+            # A strict UTF-8 stream (surrogateescape streams are checked below).
+            raise CliError(messages.NOT_UTF8, ExitStatus.USAGE) from None
+        except OSError as exc:
+            problem = messages.STDIN_UNREADABLE.format(reason=exc.strerror or str(exc))
+            raise CliError(problem, ExitStatus.USAGE) from None
     elif message is None:
         raise CliError(messages.NO_MESSAGE, ExitStatus.USAGE)
     else:

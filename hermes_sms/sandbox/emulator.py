@@ -75,6 +75,8 @@ class Fault:
     retry_after: float | None
     latency: float
     path_contains: str
+    # Matching requests still to let through before the fault starts firing.
+    after: int = 0
     fired: int = 0
 
 
@@ -249,23 +251,27 @@ class TwilioEmulator:
         retry_after: float | None = None,
         latency: float = 0.0,
         path_contains: str = "/Messages.json",
+        after: int = 0,
     ) -> Fault:
         """Make requests whose path contains ``path_contains`` misbehave.
 
-        The fault fires on every matching request, or on a random ``share`` of them (seeded RNG),
-        at most ``count`` times when given. When it fires it waits ``latency`` seconds, then
-        answers ``status`` with Twilio's error JSON (``code`` defaults to 20429 for 429 and
-        20500/20503 for 500/503) and a ``Retry-After`` header if asked. ``status=None`` only adds
-        latency and then processes the request normally. Faults fire before authentication, as an
-        overloaded edge would.
+        The first ``after`` matching requests pass untouched (``after=1``: the second part of a
+        reply fails). Then the fault fires on every matching request, or on a random ``share``
+        of them (seeded RNG), at most ``count`` times when given. When it fires it waits
+        ``latency`` seconds, then answers ``status`` with Twilio's error JSON (``code`` defaults
+        to 20429 for 429 and 20500/20503 for 500/503) and a ``Retry-After`` header if asked.
+        ``status=None`` only adds latency and then processes the request normally. Faults fire
+        before authentication, as an overloaded edge would.
         """
         if count is not None and count < 1:
             raise ValueError("count must be at least 1")
         if share is not None and not 0.0 <= share <= 1.0:
             raise ValueError("share must be between 0 and 1")
+        if after < 0:
+            raise ValueError("after must be 0 or more")
         if status is not None and code is None:
             code = _DEFAULT_FAULT_CODES.get(status)
-        fault = Fault(status, code, count, share, retry_after, latency, path_contains)
+        fault = Fault(status, code, count, share, retry_after, latency, path_contains, after)
         self._faults.append(fault)
         return fault
 
@@ -399,6 +405,9 @@ class TwilioEmulator:
     def _fire_fault(self, path: str) -> Fault | None:
         for fault in list(self._faults):
             if fault.path_contains not in path:
+                continue
+            if fault.after > 0:
+                fault.after -= 1
                 continue
             if fault.share is not None and self._rng.random() >= fault.share:
                 continue
