@@ -82,15 +82,18 @@ def assert_no_secrets(result: Result, *secrets: str) -> None:
 
 async def test_all_flags(isolated_home: Path, emulator, twilio_creds, agent) -> None:
     env = base_env(isolated_home, TWILIO_API_BASE_URL=emulator.base_url)
-    result = await run(*flags(twilio_creds, agent), env=env)
+    service = "MG" + "0123456789abcdef" * 2
+    extra = ("--messaging-service-sid", service, "--home-channel", "+1 555 010 0003")
+    result = await run(*flags(twilio_creds, agent, *extra), env=env)
     assert result.code == 0, result.output
     path = isolated_home / ".env"
     values = dotenv_values(path)
-    assert set(values) == MANAGED
+    assert set(values) == MANAGED | {"TWILIO_MESSAGING_SERVICE_SID"}
     assert values["TWILIO_PHONE_NUMBER"] == OUR
+    assert values["TWILIO_MESSAGING_SERVICE_SID"] == service
     assert values["SMS_ALLOWED_USERS"] == "+15550100002,+15550100003"
     assert values["SMS_ALLOW_ALL_USERS"] == "false"
-    assert values["SMS_HOME_CHANNEL"] == "+15550100002"
+    assert values["SMS_HOME_CHANNEL"] == "+15550100003"
     assert values["SMS_WEBHOOK_URL"] == WEBHOOK
     assert values["SMS_AGENT_API_KEY"] == AGENT_KEY
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -319,4 +322,17 @@ async def test_unwritable_home_exit_1(tmp_path: Path, twilio_creds, agent) -> No
     result = await run(*flags(twilio_creds, agent, "--no-verify"), env=env)
     assert result.code == 1
     assert f"Could not write {blocker / 'home' / '.env'}" in result.stderr
+    assert_no_secrets(result, twilio_creds.auth_token, AGENT_KEY)
+
+
+async def test_busy_port_is_a_warning_only(isolated_home: Path, twilio_creds, agent) -> None:
+    with socket.socket() as listener:
+        listener.bind(("0.0.0.0", 0))
+        listener.listen()
+        busy = str(listener.getsockname()[1])
+        args = flags(twilio_creds, agent, "--no-verify", "--port", busy)
+        result = await run(*args, env=base_env(isolated_home))
+    assert result.code == 0, result.output
+    assert f"port {busy} is in use right now" in result.stderr
+    assert dotenv_values(isolated_home / ".env")["SMS_WEBHOOK_PORT"] == busy
     assert_no_secrets(result, twilio_creds.auth_token, AGENT_KEY)

@@ -352,3 +352,160 @@ def test_command_module_is_cheap_to_import() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
     )
     assert out.stdout.strip() == "[]"
+
+
+MG_SID = "MG" + "0123456789abcdef" * 2
+
+
+async def test_sid_checked_while_typing_trial_busy_port_and_current_webhook(
+    isolated_home: Path, emulator_factory, twilio_creds, agent
+) -> None:
+    """A trial account, a listed number whose webhook points elsewhere, a port in use, and
+    --configure-webhook: the wizard says each, and updates the webhook without asking."""
+    import socket
+
+    emulator = await emulator_factory(account_type="Trial", phone_numbers=(OUR, SECOND))
+    emulator.numbers[1]["sms_url"] = "https://old.example.net/webhooks/twilio"
+    sid = twilio_creds.account_sid
+
+    def script(t: Terminal) -> None:
+        # No Enter yet: the check speaks while the SID is still being typed.
+        t.answer("Twilio Account SID", sid[:6])
+        t.expect("Account SID must be AC followed by 32 hex characters")
+        t.child.send(sid[6:] + ENTER)
+        t.answer("Twilio Auth Token", twilio_creds.auth_token + ENTER)
+        t.expect("This is a trial account: it can only text numbers verified")
+        t.expect(OUR)
+        t.answer(SECOND, DOWN + ENTER)
+        t.answer("Messaging Service SID", MG_SID + ENTER)
+        t.answer("Who may text the agent?", ENTER)
+        t.answer("Nobody yet (deny all", ENTER)
+        t.answer("Home channel", ENTER)
+        t.answer("Port the gateway listens on", CLEAR + str(busy) + ENTER)
+        t.expect(f"port {busy} is in use right now")
+        t.answer("Public https URL", "https://new.trycloudflare.com" + ENTER)
+        t.expect(f"messages to {SECOND} go to: https://old.example.net/webhooks/twilio (POST)")
+        # --configure-webhook: no question about the webhook, straight on to the agent.
+        t.answer("Agent URL", CLEAR + agent.url + ENTER)
+        t.answer("Agent model", ENTER)
+        t.answer("Agent API key", ENTER)
+        t.answer("Send a test request", "n")
+        t.expect("TWILIO_MESSAGING_SERVICE_SID")
+        t.answer("Write these settings", "y")
+        t.expect("Saved")
+        t.expect(f"Twilio now sends messages to {SECOND}")
+
+    with socket.socket() as listener:
+        listener.bind(("0.0.0.0", 0))
+        listener.listen()
+        busy = int(listener.getsockname()[1])
+        env = wizard_env(isolated_home, emulator.base_url)
+        code, output = await run_wizard(env, script, "--configure-webhook")
+    assert code == 0, output
+    assert "point it at" not in output
+    assert dotenv_values(isolated_home / ".env") == {
+        "TWILIO_ACCOUNT_SID": sid,
+        "TWILIO_AUTH_TOKEN": twilio_creds.auth_token,
+        "TWILIO_PHONE_NUMBER": SECOND,
+        "TWILIO_MESSAGING_SERVICE_SID": MG_SID,
+        "SMS_ALLOW_ALL_USERS": "false",
+        "SMS_WEBHOOK_PORT": str(busy),
+        "SMS_WEBHOOK_URL": "https://new.trycloudflare.com/webhooks/twilio",
+        "SMS_AGENT_URL": agent.url,
+        "SMS_AGENT_MODEL": "hermes-agent",
+    }
+    assert emulator.numbers[1]["sms_url"] == "https://new.trycloudflare.com/webhooks/twilio"
+    assert emulator.numbers[1]["sms_method"] == "POST"
+    assert twilio_creds.auth_token not in output
+
+
+@pytest.mark.parametrize("stored", [SECOND, "+15550100077"], ids=["listed", "not-listed"])
+async def test_rerun_keeps_the_stored_number_and_replaces_a_secret(
+    isolated_home: Path, emulator_factory, twilio_creds, agent, stored: str
+) -> None:
+    """Enter at the number list keeps the stored number, even one that is not the first or
+    not in the list at all; a new secret typed at "Enter keeps …" replaces the stored one
+    rather than being added to it."""
+    emulator = await emulator_factory(phone_numbers=(OUR, SECOND))
+    original = existing_file(isolated_home, twilio_creds, agent.url)
+    (isolated_home / ".env").write_text(
+        original.replace(f"TWILIO_PHONE_NUMBER={OUR}", f"TWILIO_PHONE_NUMBER={stored}")
+    )
+    new_key = "sk-replaced-agent-key-8765"
+
+    def script(t: Terminal) -> None:
+        t.answer("Twilio Account SID", ENTER)
+        t.answer("Twilio Auth Token", ENTER)
+        t.answer("Which of the account's numbers", ENTER)
+        if stored != SECOND:
+            t.answer("Twilio phone number", ENTER)
+            t.expect(f"{stored} is not one of this account's SMS numbers")
+        t.answer("Messaging Service SID", ENTER)
+        t.answer("Who may text the agent?", ENTER)
+        t.answer("Home channel", ENTER)
+        t.answer("Port the gateway listens on", ENTER)
+        t.answer("Public https URL", ENTER)
+        if stored == SECOND:
+            t.answer("point it at", "n")
+        t.answer("Agent URL", ENTER)
+        t.answer("Agent model", ENTER)
+        t.answer(f"Enter keeps …{AGENT_KEY[-4:]}", new_key + ENTER)
+        t.answer("Send a test request", "n")
+        t.answer("Write these settings", "y")
+        t.expect("Saved")
+
+    code, output = await run_wizard(wizard_env(isolated_home, emulator.base_url), script)
+    assert code == 0, output
+    values = dotenv_values(isolated_home / ".env")
+    assert values["TWILIO_PHONE_NUMBER"] == stored
+    assert values["SMS_AGENT_API_KEY"] == new_key
+    assert AGENT_KEY not in output and new_key not in output
+
+
+async def test_non_interactive_in_a_terminal_never_prompts(
+    isolated_home: Path, twilio_creds
+) -> None:
+    env = wizard_env(isolated_home, "http://127.0.0.1:9")
+    env["TWILIO_AUTH_TOKEN"] = twilio_creds.auth_token
+
+    def script(t: Terminal) -> None:
+        t.expect("Missing required values")
+
+    code, output = await run_wizard(env, script, "--non-interactive", "--phone-number", OUR)
+    assert code == 2, output
+    assert "TWILIO_ACCOUNT_SID (--account-sid)" in output
+    assert "?" not in output.split("Missing required values")[0]
+    assert "in a terminal" not in output
+    assert not (isolated_home / ".env").exists()
+    assert twilio_creds.auth_token not in output
+
+
+async def test_no_at_the_last_question_writes_nothing_and_leaves_twilio_alone(
+    isolated_home: Path, emulator, twilio_creds, agent
+) -> None:
+    original = existing_file(isolated_home, twilio_creds, agent.url)
+
+    def script(t: Terminal) -> None:
+        t.answer("Twilio Account SID", ENTER)
+        t.answer("Twilio Auth Token", ENTER)
+        t.answer("Which of the account's numbers", ENTER)
+        t.answer("Messaging Service SID", ENTER)
+        t.answer("Who may text the agent?", ENTER)
+        t.answer("Home channel", ENTER)
+        t.answer("Port the gateway listens on", ENTER)
+        t.answer("Public https URL", ENTER)
+        # Yes to the webhook, but it is only changed once the settings are written.
+        t.answer("point it at", "y")
+        t.answer("Agent URL", ENTER)
+        t.answer("Agent model", CLEAR + "other-model" + ENTER)
+        t.answer("Agent API key", ENTER)
+        t.answer("Send a test request", "n")
+        t.answer("Write these settings", "n")
+        t.expect("setup cancelled: nothing was written.")
+
+    code, output = await run_wizard(wizard_env(isolated_home, emulator.base_url), script)
+    assert code == 130, output
+    assert (isolated_home / ".env").read_text() == original
+    assert not (isolated_home / ".env.bak").exists()
+    assert emulator.numbers[0]["sms_url"] == ""
+    assert [r for r in emulator.requests if r.method == "POST"] == []

@@ -180,7 +180,12 @@ def _phone_number(ctx: SetupContext, check: CredentialCheck | None) -> str:
             Choice(f"{n.phone_number}  {n.friendly_name}".rstrip(), n.phone_number) for n in sms
         ]
         choices.append(Choice(messages.SETUP_CHOICE_TYPE_NUMBER, _TYPE_NUMBER))
-        picked = ask_select(messages.SETUP_ASK_PICK_NUMBER, choices, default=default)
+        # A stored number the list lacks stays the default: Enter goes on to the typed
+        # answer, pre-filled with it, rather than silently switching to the first number.
+        listed = not default or find_number(sms, default) is not None
+        picked = ask_select(
+            messages.SETUP_ASK_PICK_NUMBER, choices, default=default if listed else _TYPE_NUMBER
+        )
         if picked != _TYPE_NUMBER:
             return str(picked)
     elif check is not None:
