@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,25 @@ def test_unreadable_env_file_fails_without_crashing(isolated_home: Path) -> None
     checks = doctor(isolated_home)
     assert checks["config.env_file"]["status"] == "fail"
     assert "cannot read" in checks["config.env_file"]["message"]
+
+
+def test_malformed_numbers_are_redacted_in_the_problems(isolated_home: Path) -> None:
+    # The problem quotes the value as written; a number without a country code is still a
+    # phone number, and doctor output gets pasted into bug reports.
+    checks = doctor(
+        isolated_home,
+        **{
+            **VALID,
+            "TWILIO_PHONE_NUMBER": "5550100077",
+            "SMS_ALLOWED_USERS": "5550100088",
+            "SMS_HOME_CHANNEL": "5550100099",
+        },
+    )
+    text = json.dumps(checks)
+    for raw in ("5550100077", "5550100088", "5550100099"):
+        assert raw not in text
+    assert "'55501***0077' has no country code" in checks["config.required"]["message"]
+    assert "'55501***0088'" in checks["config.allowed_users"]["message"]
+    assert "'55501***0099'" in checks["config.home_channel"]["message"]
+    # The example the hint gives is not someone's number: it stays readable.
+    assert "e.g. +15550100002" in checks["config.home_channel"]["message"]

@@ -21,6 +21,8 @@ from test_doctor_support import environ_for, free_port, subprocess_env
 
 from hermes_sms.doctor.probes import ProbeError, http_request
 from hermes_sms.doctor.resolver import DaemonThreadResolver, ResolveTimeout
+from hermes_sms.doctor.result import Status
+from hermes_sms.doctor.runner import DoctorOptions, run_doctor
 
 HANGING = "dns-hangs.test"
 # Far beyond the doctor's 15 s promise: an exit that waits for the lookup is caught for sure.
@@ -138,5 +140,42 @@ async def test_probe_reports_a_name_that_does_not_resolve_in_time(hanging_dns) -
     with pytest.raises(ProbeError) as caught:
         await http_request("GET", f"http://probe.{HANGING}/health", 0.3)
     assert time.monotonic() - started < 2
-    assert caught.value.timed_out
+    assert caught.value.timed_out and caught.value.unresolved
     assert "did not resolve within 0.3 s" in caught.value.reason
+
+
+GONE = "gone.test"
+
+
+@pytest.fixture
+def vanished_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo says "no such name" for names under gone.test (a quick tunnel that was
+    restarted: its old host name no longer exists)."""
+    real = socket.getaddrinfo
+
+    def fake(host, *args, **kwargs):
+        if isinstance(host, str) and host.rstrip(".").endswith(GONE):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+@pytest.mark.parametrize("kind", ["vanished", "hanging"])
+async def test_unresolvable_public_url_gets_the_tunnel_fix(
+    isolated_home: Path, vanished_names: None, hanging_dns: list[str], kind: str
+) -> None:
+    host = f"old-name.{GONE}" if kind == "vanished" else f"old-name.{HANGING}"
+    values = {
+        "HERMES_HOME": str(isolated_home),
+        "SMS_AGENT_BACKEND": "echo",
+        "SMS_WEBHOOK_PORT": str(free_port()),
+        "SMS_WEBHOOK_URL": f"https://{host}/webhooks/twilio",
+    }
+    report = await run_doctor(values, DoctorOptions(timeout=0.3))
+    health = report.get("webhook.health")
+    assert health and health.status is Status.FAIL
+    assert "resolve" in health.message
+    # Not "start the gateway": the name itself is gone, most often a restarted quick tunnel.
+    assert "new host name every time it starts" in (health.fix or "")
+    assert "hermes-sms doctor --fix" in (health.fix or "")

@@ -9,13 +9,22 @@ import time
 from pathlib import Path
 
 import pytest
-from test_doctor_support import free_port, held_port, silent_server
+from aiohttp import web
+from test_doctor_support import (
+    FAST,
+    environ_for,
+    free_port,
+    held_port,
+    http_server,
+    silent_server,
+)
 
 from hermes_sms.doctor.loading import load
 from hermes_sms.doctor.result import Report, Status
 from hermes_sms.doctor.runner import DoctorOptions, run_doctor
 from hermes_sms.doctor.urls import health_url, private_host_reason
 from hermes_sms.doctor.webhook_checks import check_port, check_url
+from hermes_sms.gateway.paths import SERVICE_NAME
 
 
 def environ(home: Path, **values: str) -> dict[str, str]:
@@ -189,3 +198,95 @@ async def test_offline_skips_network_but_not_local_checks(isolated_home: Path) -
             assert check.status is Status.SKIP and "--offline" in check.message
     assert report.get("webhook.port").status is Status.PASS  # type: ignore[union-attr]
     assert report.get("webhook.url").status is Status.WARN  # type: ignore[union-attr]
+
+
+async def test_port_on_an_address_of_another_machine_fails(isolated_home: Path) -> None:
+    # TEST-NET-2: never an address of this machine, so the gateway could not listen there.
+    values = environ(isolated_home, SMS_WEBHOOK_HOST="198.51.100.7", SMS_WEBHOOK_PORT="8099")
+    result = await check_port(load(values), 0.3)
+    assert result.status is Status.FAIL
+    assert "cannot listen on 198.51.100.7:8099" in result.message
+    assert "SMS_WEBHOOK_HOST" in (result.fix or "")
+
+
+def with_twilio(home: Path, webhook_url: str) -> dict[str, str]:
+    """Twilio variables that are well-formed (the signed test webhook needs them), with an API
+    base URL nobody listens on, so the Twilio section fails at once without the internet."""
+    return environ_for(
+        home,
+        account_sid="AC" + "0123456789abcdef" * 2,
+        auth_token="port-test-auth-token-0000000000",
+        api_base_url=f"http://127.0.0.1:{free_port()}",
+        SMS_WEBHOOK_URL=webhook_url,
+    )
+
+
+async def test_public_url_answered_by_another_program_fails(isolated_home: Path) -> None:
+    # A tunnel still up, its gateway gone: the tunnel answers with its own error page.
+    async def bad_gateway(request: web.Request) -> web.Response:
+        return web.Response(status=502, text="<html>Bad gateway: origin unreachable</html>")
+
+    async with http_server({("GET", "/health"): bad_gateway}) as base:
+        values = with_twilio(isolated_home, base + "/webhooks/twilio")
+        report = await run_doctor(values, DoctorOptions(timeout=FAST * 4))
+    health = report.get("webhook.health")
+    assert health and health.status is Status.FAIL
+    assert "HTTP 502" in health.message and "not the hermes-sms gateway" in health.message
+    assert "Bad gateway: origin unreachable" in (health.detail or "")
+    assert "hermes-sms gateway" in (health.fix or "") and "SMS_WEBHOOK_PORT" in (health.fix or "")
+    signature = report.get("webhook.signature")
+    assert signature and signature.status is Status.SKIP
+
+
+async def test_public_url_that_redirects_fails_naming_the_target(isolated_home: Path) -> None:
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("https://sms.example.com/health")
+
+    async with http_server({("GET", "/health"): moved}) as base:
+        values = with_twilio(isolated_home, base + "/webhooks/twilio")
+        report = await run_doctor(values, DoctorOptions(timeout=FAST * 4))
+    health = report.get("webhook.health")
+    assert health and health.status is Status.FAIL
+    assert "redirects (HTTP 301) to https://sms.example.com/health" in health.message
+    assert "after the redirect" in (health.fix or "")
+
+
+async def gateway_health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "service": SERVICE_NAME, "version": "9.9"})
+
+
+async def test_signed_webhook_redirected_fails(isolated_home: Path) -> None:
+    # /health gets through, the webhook is redirected (a proxy adding a trailing slash):
+    # Twilio would not follow it with a valid signature.
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPPermanentRedirect(str(request.url) + "/")
+
+    routes = {("GET", "/health"): gateway_health, ("POST", "/webhooks/twilio"): moved}
+    async with http_server(routes) as base:
+        values = with_twilio(isolated_home, base + "/webhooks/twilio")
+        report = await run_doctor(values, DoctorOptions(timeout=FAST * 4))
+    assert report.get("webhook.health").status is Status.PASS  # type: ignore[union-attr]
+    signature = report.get("webhook.signature")
+    assert signature and signature.status is Status.FAIL
+    assert "redirects (HTTP 308)" in signature.message
+    assert "SMS_WEBHOOK_URL" in (signature.fix or "")
+
+
+async def test_signed_webhook_that_never_answers_times_out(isolated_home: Path) -> None:
+    release = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text="too late")
+
+    routes = {("GET", "/health"): gateway_health, ("POST", "/webhooks/twilio"): hang}
+    async with http_server(routes) as base:
+        values = with_twilio(isolated_home, base + "/webhooks/twilio")
+        try:
+            report = await run_doctor(values, DoctorOptions(timeout=FAST * 2))
+        finally:
+            release.set()
+    signature = report.get("webhook.signature")
+    assert signature and signature.status is Status.FAIL
+    assert "did not answer" in signature.message
+    assert "hermes-sms gateway" in (signature.fix or "")

@@ -148,3 +148,26 @@ def subprocess_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The test's configuration on top of a clean process environment (PATH and friends)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMS_"))}
     return {**base, **environ, "NO_COLOR": "1"}
+
+
+@contextlib.asynccontextmanager
+async def http_server(routes: Mapping[tuple[str, str], Any]) -> AsyncIterator[str]:
+    """An aiohttp server on 127.0.0.1 serving `{(method, path): handler}`; yields its base URL.
+
+    For what stands between Twilio and the gateway: a tunnel forwarding to another program, a
+    proxy that redirects, a server that answers /health and then hangs.
+    """
+    from aiohttp import web
+
+    app = web.Application()
+    for (method, path), handler in routes.items():
+        app.router.add_route(method, path, handler)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()

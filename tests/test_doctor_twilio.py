@@ -12,6 +12,7 @@ from test_doctor_support import (
     OUR_NUMBER,
     environ_for,
     free_port,
+    http_server,
     no_secret_in,
     run_cli_async,
     write_env_file,
@@ -212,6 +213,11 @@ async def test_cli_fix_asks_on_the_terminal(isolated_home: Path, emulator: Twili
     declined = await run_cli_async(["doctor", "--fix"], environ, stdin="n\n", tty=True)
     assert "[y/N]" in declined.stderr and "[y/N]" not in declined.stdout
     assert emulator.numbers[0]["sms_url"] == ""
+    # The text output shows both values under the failure, then the fix.
+    assert "  ✗ 'A message comes in' is empty" in declined.stdout
+    assert "      number's 'A message comes in': (empty) (POST)" in declined.stdout
+    assert f"      SMS_WEBHOOK_URL:              {WEBHOOK_URL} (POST)" in declined.stdout
+    assert "    → fix: Run `hermes-sms doctor --fix`" in declined.stdout
     accepted = await run_cli_async(["doctor", "--fix", "--json"], environ, stdin="y\n", tty=True)
     assert accepted.check("number.webhook_url")["message"].startswith("fixed")
     assert emulator.numbers[0]["sms_url"] == WEBHOOK_URL
@@ -231,3 +237,70 @@ async def test_number_fixture_sanity(emulator: TwilioEmulator) -> None:
     # The tests above rely on the emulator's default: one SMS number with no webhook yet.
     assert emulator.numbers[0]["phone_number"] == OUR_NUMBER
     assert emulator.numbers[0]["sms_url"] == ""
+
+
+async def test_unknown_account_is_named(isolated_home: Path, emulator: TwilioEmulator) -> None:
+    # What Twilio answers for an account SID it has never heard of (a typo in the SID).
+    emulator.inject_fault(404, code=20404, path_contains=f"/Accounts/{emulator.account_sid}.json")
+    report = await diagnose(env(isolated_home, emulator))
+    credentials = report.get("twilio.credentials")
+    assert credentials and credentials.status is Status.FAIL
+    assert f"does not know account {emulator.account_sid}" in credentials.message
+    assert "TWILIO_ACCOUNT_SID" in (credentials.fix or "")
+
+
+async def test_number_lookup_failure_fails_ownership_and_skips_the_rest(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    emulator.inject_fault(500, path_contains="/IncomingPhoneNumbers.json")
+    report = await diagnose(env(isolated_home, emulator))
+    assert status(report, "twilio.credentials") is Status.PASS
+    owned = report.get("number.owned")
+    assert owned and owned.status is Status.FAIL
+    assert "could not list the account's numbers" in owned.message
+    assert "status.twilio.com" in (owned.fix or "")
+    assert status(report, "number.sms_capable") is Status.SKIP
+    assert status(report, "number.webhook_url") is Status.SKIP
+
+
+async def test_fix_refused_by_twilio_says_how_to_do_it_by_hand(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    emulator.inject_fault(500, path_contains="/IncomingPhoneNumbers/PN")
+    report = await run_doctor(
+        env(isolated_home, emulator), DoctorOptions(fix=True, timeout=FAST), lambda q: True
+    )
+    check = report.get("number.webhook_url")
+    assert check and check.status is Status.FAIL
+    assert check.message.startswith("--fix could not update the number")
+    assert "Active numbers" in (check.fix or "") and WEBHOOK_URL in (check.fix or "")
+    assert emulator.numbers[0]["sms_url"] == ""
+
+
+async def test_messaging_service_note_on_the_webhook_check(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    service = "MG" + "0123456789abcdef" * 2
+    report = await diagnose(env(isolated_home, emulator, TWILIO_MESSAGING_SERVICE_SID=service))
+    check = report.get("number.webhook_url")
+    assert check and check.status is Status.FAIL
+    assert "Defer to sender's webhook" in (check.detail or "")
+
+
+async def test_message_quoting_a_multiline_twilio_error_stays_one_line(
+    isolated_home: Path, emulator: TwilioEmulator
+) -> None:
+    from aiohttp import web
+
+    async def refuse(request: web.Request) -> web.Response:
+        body = {"code": 20005, "message": "Account not active:\nsee the console", "status": 403}
+        return web.json_response(body, status=403)
+
+    async with http_server({("GET", "/2010-04-01/Accounts/{sid}.json"): refuse}) as base:
+        run = await run_cli_async(
+            ["doctor", "--json"], env(isolated_home, emulator, TWILIO_API_BASE_URL=base)
+        )
+    credentials = run.check("twilio.credentials")
+    assert credentials["status"] == "fail"
+    assert "Account not active: see the console" in credentials["message"]
+    assert "\n" not in credentials["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,7 +14,7 @@ from hermes_sms.doctor.loading import Loaded, problem_variable
 from hermes_sms.doctor.masking import mask
 from hermes_sms.doctor.result import CheckResult
 from hermes_sms.home import env_file
-from hermes_sms.phone import redact
+from hermes_sms.phone import redact, redact_text
 
 REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER")
 # The variables the Twilio checks need well-formed (checked by config.required).
@@ -22,6 +23,7 @@ ALLOWED_VARIABLES = ("SMS_ALLOWED_USERS", "SMS_ALLOW_ALL_USERS")
 HOME_CHANNEL_VARIABLES = ("SMS_HOME_CHANNEL",)
 _OWN_CHECK = (*TWILIO_VARIABLES, *ALLOWED_VARIABLES, *HOME_CHANNEL_VARIABLES)
 _SHOWN_NUMBERS = 5
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def check_configuration(environ: Mapping[str, str], loaded: Loaded) -> list[CheckResult]:
@@ -76,7 +78,14 @@ def _problem_lines(loaded: Loaded, names: tuple[str, ...] | None) -> list[str]:
     return lines
 
 
+def _redact_quoted(problem: str) -> str:
+    """A problem quotes the value as written ('5550100001'), and a malformed phone number is
+    still someone's number: redact inside the quotes, not the examples the hint gives."""
+    return _QUOTED.sub(lambda match: redact_text(match.group(0)), problem)
+
+
 def _problems_result(check: str, lines: list[str], fix: str) -> CheckResult:
+    lines = [_redact_quoted(line) for line in lines]
     if len(lines) == 1:
         return failed(check, lines[0].rstrip("."), fix)
     names = list(dict.fromkeys(problem_variable(line) or "?" for line in lines))

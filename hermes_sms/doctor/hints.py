@@ -38,3 +38,12 @@ def start_gateway(port: int) -> str:
         f"Start the gateway (`hermes-sms gateway`) and make sure SMS_WEBHOOK_URL (or the "
         f"tunnel behind it) forwards to this machine's port {port} (SMS_WEBHOOK_PORT)."
     )
+
+
+def unknown_host() -> str:
+    """For a public URL whose host name does not resolve: most often a tunnel that is gone."""
+    return (
+        "Check the host name in SMS_WEBHOOK_URL. A quick tunnel (trycloudflare.com, ngrok) gets "
+        "a new host name every time it starts: restart the tunnel, set SMS_WEBHOOK_URL to its "
+        f"new https URL, restart `hermes-sms gateway`, then run `{RUN_FIX}`."
+    )

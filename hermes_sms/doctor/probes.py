@@ -29,12 +29,14 @@ _WILDCARDS = ("", "0.0.0.0", "::", "*")
 
 
 class ProbeError(Exception):
-    """No HTTP answer: `reason` is one short phrase; `timed_out` when nothing came back in time."""
+    """No HTTP answer: `reason` is one short phrase; `timed_out` when nothing came back in time;
+    `unresolved` when the host name did not resolve (a tunnel that is gone, or a typo)."""
 
-    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
+    def __init__(self, reason: str, *, timed_out: bool = False, unresolved: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.timed_out = timed_out
+        self.unresolved = unresolved
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ async def http_request(
     """
     import aiohttp
 
-    from hermes_sms.doctor.resolver import DaemonThreadResolver
+    from hermes_sms.doctor.resolver import DaemonThreadResolver, ResolveTimeout
 
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     resolver = DaemonThreadResolver(timeout)
@@ -107,11 +109,14 @@ async def http_request(
     except TimeoutError as exc:
         if resolver.unanswered:
             raise ProbeError(
-                f"the host name did not resolve within {timeout:g} s", timed_out=True
+                f"the host name did not resolve within {timeout:g} s",
+                timed_out=True,
+                unresolved=True,
             ) from exc
         raise ProbeError(f"no answer within {timeout:g} s", timed_out=True) from exc
     except aiohttp.ClientConnectorError as exc:
-        raise ProbeError(_connect_reason(exc)) from exc
+        unresolved = isinstance(getattr(exc, "os_error", None), socket.gaierror | ResolveTimeout)
+        raise ProbeError(_connect_reason(exc), unresolved=unresolved) from exc
     except aiohttp.ClientError as exc:
         raise ProbeError(str(exc) or type(exc).__name__) from exc
 
@@ -134,6 +139,11 @@ def probe_host(bind_host: str) -> str:
 
 async def probe_port(bind_host: str, port: int, timeout: float) -> PortProbe:
     """Would the gateway be able to listen on `bind_host:port`, and if not, why not."""
+    first = bind_check(bind_host, port)
+    if first.state is PortState.BAD_ADDRESS:
+        # Not an address of this machine (SMS_WEBHOOK_HOST set to another host, or to an
+        # address this machine had once): knocking there would ask another machine.
+        return first
     host = probe_host(bind_host)
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)

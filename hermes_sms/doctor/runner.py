@@ -102,7 +102,7 @@ async def run_doctor(
             else check
             for check in results
         ]
-    results = scrub(results, _secrets(environ, loaded))
+    results = [_one_line(check) for check in scrub(results, _secrets(environ, loaded))]
     results.sort(key=lambda check: order(check.id))
     return Report(tuple(results), strict=options.strict)
 
@@ -145,6 +145,13 @@ async def _fix(
     if not confirm(change.question()):
         return replace(current, detail=_append(current.detail, "--fix: not changed (declined)."))
     return await apply_webhook_fix(twilio, change, options.timeout)
+
+
+def _one_line(check: CheckResult) -> CheckResult:
+    """Messages are one line: text quoted from servers (Twilio's error messages, say) may not be."""
+    if "\n" not in check.message and "\r" not in check.message:
+        return check
+    return replace(check, message=" ".join(check.message.split()))
 
 
 def _append(detail: str | None, note: str) -> str:

@@ -16,7 +16,7 @@ from hermes_sms.doctor.masking import mask
 from hermes_sms.doctor.probes import probe_session
 from hermes_sms.doctor.result import CheckResult
 from hermes_sms.masking import display_url
-from hermes_sms.phone import redact
+from hermes_sms.phone import redact, redact_text
 from hermes_sms.twilio.errors import TwilioError
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ async def check_twilio(
             emit(
                 failed(
                     "number.owned",
-                    f"could not list the account's numbers: {exc}",
+                    f"could not list the account's numbers: {redact_text(str(exc))}",
                     "Re-run the doctor; if it persists, check the network and Twilio's status "
                     "page (https://status.twilio.com).",
                 )
@@ -134,7 +134,7 @@ def _credentials_failure(exc: TwilioError, twilio: TwilioConfig, env_file: str) 
     if status is None:
         return failed(
             "twilio.credentials",
-            f"could not reach Twilio: {exc.message}",
+            f"could not reach Twilio: {redact_text(exc.message)}",
             "Check the internet connection (and TWILIO_API_BASE_URL, if set), then re-run.",
             detail=detail,
         )
@@ -147,7 +147,7 @@ def _credentials_failure(exc: TwilioError, twilio: TwilioConfig, env_file: str) 
         )
     return failed(
         "twilio.credentials",
-        f"Twilio refused the account lookup: {exc}",
+        f"Twilio refused the account lookup: {redact_text(str(exc))}",
         f"Check the credentials in {hints.ACCOUNT_INFO}; see the error code's page for more.",
         detail=detail,
     )
@@ -270,7 +270,7 @@ async def apply_webhook_fix(
     except TwilioError as exc:
         return failed(
             check,
-            f"--fix could not update the number: {exc}",
+            f"--fix could not update the number: {redact_text(str(exc))}",
             f"Set it by hand in {hints.ACTIVE_NUMBERS}: 'A message comes in' → Webhook "
             f"{display_url(change.wanted_url)}, HTTP POST.",
         )

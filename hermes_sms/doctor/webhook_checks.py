@@ -182,7 +182,7 @@ async def check_health(settings: Settings, timeout: float) -> CheckResult:
     try:
         answer = await http_request("GET", url, timeout)
     except ProbeError as exc:
-        return failed(check, _no_answer(url, exc), fix)
+        return failed(check, _no_answer(url, exc), hints.unknown_host() if exc.unresolved else fix)
     version = _gateway_version(answer)
     if version is not None:
         return passed(check, f"{shown} answers: hermes-sms gateway {version}")
