@@ -246,7 +246,9 @@ def parse_http_url(raw: str) -> str:
     return raw
 
 
-def _base_url(raw: str) -> str:
+def parse_base_url(raw: str) -> str:
+    """An http(s) URL that paths are appended to (SMS_AGENT_URL), without its trailing /;
+    else ValueError, as `parse_http_url`, or because it has a ?query or #fragment."""
     # Paths are appended to a base URL, so a query or fragment would end up in the middle.
     parts = urlsplit(parse_http_url(raw))
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
@@ -277,7 +279,7 @@ def _twilio_base_url(raw: str) -> str:
     # clash with that (and is a secret sitting in a URL).
     if has_userinfo(raw):
         raise ValueError("without a user name or password in it")
-    base = _base_url(raw)
+    base = parse_base_url(raw)
     if urlsplit(base).path.rstrip("/").endswith("/2010-04-01"):
         # Copied from Twilio's docs: the client adds the API version to every path itself.
         raise ValueError("without the /2010-04-01 API version, which is added to every request")
@@ -351,7 +353,9 @@ def _agent(reader: _Reader) -> AgentConfig:
         backend=reader.parse(
             "SMS_AGENT_BACKEND", default.backend, _choice(AGENT_BACKENDS), "openai or echo"
         ),
-        url=reader.parse("SMS_AGENT_URL", default.url, _base_url, "an http(s) URL ending in /v1"),
+        url=reader.parse(
+            "SMS_AGENT_URL", default.url, parse_base_url, "an http(s) URL ending in /v1"
+        ),
         api_key=reader.get("SMS_AGENT_API_KEY"),
         model=reader.get("SMS_AGENT_MODEL") or default.model,
         timeout=reader.parse(

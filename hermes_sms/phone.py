@@ -67,26 +67,43 @@ def redact(number: str) -> str:
     return f"{text[:2]}***{text[-2:]}" if len(text) >= 8 else "***"
 
 
-# A phone-like run: optional +, a digit, then digits and the usual separators, ending in a digit,
-# with at least 7 digits overall. The look-behind keeps it out of SIDs (SM1234…) and words.
-_PHONE_LIKE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{5,18}\d(?![\w])")
-
-
-# Without a +, only forms that are unmistakably phone numbers: a long run of digits, or the
-# North American (555) 010-4567 / 555-010-4567 / 555.010.4567 shapes.
-_LOCAL_FORMS = re.compile(r"^(\d{10,15}|\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4})$")
+# What counts as a number inside free text. With a +: a digit, then digits and the usual
+# separators, ending in a digit (at least 7 characters). Without a +, only forms that are
+# unmistakably phone numbers: the North American (555) 010-4567 / 555-010-4567 / 555.010.4567
+# shapes and long runs of digits. The local forms are matched as they are written, not taken
+# from a longer run of digits and separators, so a number next to a date ("2026-12-03
+# 555-010-4567") or a count ("555-010-4567 (2)") is still found. The look-arounds keep numbers
+# out of SIDs (SM1234…) and words; the ( of "(555)" is part of the number, so the ( and the )
+# go together.
+_PHONE_LIKE = re.compile(
+    r"(?<![\w+])\+\d[\d ().-]{5,18}\d(?!\w)"
+    r"|(?:\(\d{3}\)[ .-]?|(?<![\w+])\d{3}[ .-]?)\d{3}[ .-]\d{4}(?!\w)"
+    r"|(?<![\w+])\d{10,15}(?!\w)"
+)
 
 
 def redact_text(text: str) -> str:
-    """Redact every phone-like number inside free text (message bodies, log lines)."""
+    """Redact every phone-like number inside free text (message bodies, log lines).
+
+    Dates, times, versions and amounts are left alone, and so is the punctuation around a
+    number: a ( or ) that a +number took with it without its partner (`(+44) 20 7946 0958`)
+    is kept, so brackets in the text stay paired.
+    """
 
     def _replace(match: re.Match[str]) -> str:
         found = match.group(0)
         digits = re.sub(r"\D", "", found)
-        if found.startswith("+") or _LOCAL_FORMS.match(found):
-            return redact(("+" if found.startswith("+") else "") + digits)
-        # Anything else with separators (dates, times, versions, amounts) is left alone.
-        return found
+        hidden = redact(("+" if found.startswith("+") else "") + digits)
+        unopened = unclosed = 0
+        for char in found:
+            if char == "(":
+                unclosed += 1
+            elif char == ")":
+                if unclosed:
+                    unclosed -= 1
+                else:
+                    unopened += 1
+        return "(" * unclosed + hidden + ")" * unopened
 
     return _PHONE_LIKE.sub(_replace, text)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import socket
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -164,11 +163,10 @@ async def test_server_down() -> None:
 
 
 async def test_slow_server_times_out(fake: FakeLLM) -> None:
-    fake.delay = 2.0
-    started = time.monotonic()
+    # Longer than the suite's per-test timeout: only the agent's own timeout can end the call.
+    fake.delay = 3600
     async with OpenAICompatibleAgent(config_for(fake.url, api_key=KEY, timeout=0.3)) as agent:
         error = await failure(agent)
-    assert time.monotonic() - started < 1.5
     assert isinstance(error, AgentTimeout)
     assert error.kind == "timeout"
     assert "timed out after 0.3s" in error.reason
@@ -307,11 +305,9 @@ async def test_check_reports_unreachable() -> None:
 
 
 async def test_check_reports_timeout(fake: FakeLLM) -> None:
-    fake.delay = 2.0
+    fake.delay = 3600  # only the check's own timeout can end it within the test's time
     async with OpenAICompatibleAgent(config_for(fake.url)) as agent:
-        started = time.monotonic()
         result = await agent.check(timeout=0.3)
-    assert time.monotonic() - started < 1.5
     assert not result.ok
     assert "timed out after 0.3s" in result.message
 

@@ -75,5 +75,41 @@ def test_redact_text_hides_numbers_but_not_dates_or_sids() -> None:
     assert "1.2.3" in out and "$1,234" in out
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call (555) 010-0003 now", "call 55501***0003 now"),
+        ("call +1 (555) 010-0003 now", "call +1555***0003 now"),
+        ("(555) 010-0003.", "55501***0003."),
+        ("+1 (555) 010-0003!", "+1555***0003!"),
+        ("ring (555) 010-0003, or (555) 010-0004; ok", "ring 55501***0003, or 55501***0004; ok"),
+        ("numbers: (555) 010-0003)", "numbers: 55501***0003)"),
+        ("(+1 555 010 0003)", "(+1555***0003)"),
+        ("(+44) 20 7946 0958.", "(+4420***0958)."),
+        ("(555 010-0003)", "(55501***0003)"),
+    ],
+)
+def test_redact_text_keeps_the_punctuation_around_numbers(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("on 2026-12-03 555-010-0003 wrote", 1),
+        ("555-010-0003 (2 texts)", 1),
+        ("555-010-0003 555-010-0004", 2),
+        ("x(555) 010-0003 and 5550100004", 2),
+        ("(555) 010-0003/(555) 010-0004", 2),
+    ],
+)
+def test_redact_text_finds_every_number(text: str, count: int) -> None:
+    out = redact_text(text)
+    for shown in ("010-0003", "0100003", "010-0004", "0100004"):
+        assert shown not in out
+    assert out.count("***") == count
+    assert ("2026-12-03" in out) == ("2026-12-03" in text)
+
+
 def test_session_digits() -> None:
     assert session_digits("+15550100002") == "15550100002"

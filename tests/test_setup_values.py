@@ -112,6 +112,26 @@ def test_checks_agree_with_the_gateway_configuration(isolated_home: Path) -> Non
     assert not resolve({**REQUIRED, "SMS_WEBHOOK_PORT": "0"}, {}).ok
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8642/v1?api-version=1",
+        "http://127.0.0.1:8642/v1#models",
+        "http://127.0.0.1:8642/v1?",
+        "http://127.0.0.1:8642/v1/#",
+    ],
+)
+def test_agent_url_refused_as_the_configuration_refuses_it(isolated_home: Path, url: str) -> None:
+    """Setup never writes an SMS_AGENT_URL that the gateway then refuses to start with."""
+    with pytest.raises(ConfigError, match="SMS_AGENT_URL"):
+        load_settings({"HERMES_HOME": str(isolated_home), **REQUIRED, "SMS_AGENT_URL": url})
+    with pytest.raises(ValueError, match=r"without a \?query or #fragment"):
+        f.check_agent_url(url)
+    resolved = resolve({"SMS_AGENT_URL": url}, REQUIRED)
+    assert not resolved.ok
+    assert "SMS_AGENT_URL" not in resolved.values
+
+
 def test_resolve_order_flag_then_existing_then_default() -> None:
     existing = {
         **REQUIRED,

@@ -36,12 +36,30 @@ def gateway_command(
     from hermes_sms.logs import configure_logging
 
     env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+    if host is not None:
+        host = _listen_host_option(host)
     settings = load_settings(env.environ)
     twilio = settings.require_twilio()
     secrets = [twilio.auth_token, settings.agent.api_key or ""]
     log = configure_logging(env.stdout, secrets=secrets)
     asyncio.run(_serve(settings, log, host, port))
     return ExitStatus.SUCCESS
+
+
+def _listen_host_option(raw: str) -> str:
+    """`--host` checked as SMS_WEBHOOK_HOST is, with the same message naming the option."""
+    from hermes_sms.config import parse_listen_host
+    from hermes_sms.masking import display_url
+
+    try:
+        return parse_listen_host(raw)
+    except ValueError as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        raise CliError(
+            "--host must be an address to listen on, such as 0.0.0.0, 127.0.0.1 or ::, "
+            f"got {display_url(raw)!r}{detail}.",
+            ExitStatus.USAGE,
+        ) from None
 
 
 def _warnings(settings: Settings) -> list[str]:

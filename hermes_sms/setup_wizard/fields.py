@@ -17,6 +17,7 @@ from hermes_sms.config import (
     DEFAULT_AGENT_URL,
     is_account_sid,
     is_messaging_service_sid,
+    parse_base_url,
     parse_boolean,
     parse_http_url,
     parse_port,
@@ -117,10 +118,13 @@ def check_webhook_url(raw: str) -> str:
 
 
 def check_agent_url(raw: str) -> str:
+    # The parser the configuration uses for SMS_AGENT_URL: setup must not write a value the
+    # gateway then refuses (a ?query or #fragment, for one).
     try:
-        return parse_http_url(raw.strip()).rstrip("/")
-    except ValueError:
-        raise ValueError("must be an http(s) URL, usually ending in /v1") from None
+        return parse_base_url(raw.strip())
+    except ValueError as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        raise ValueError(f"must be an http(s) URL, usually ending in /v1{detail}") from None
 
 
 def check_model(raw: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import sys
@@ -86,6 +87,50 @@ async def test_port_in_use_exit_2(gateway_env) -> None:
     assert f"port {port} is already in use" in result.stderr
     assert "SMS_WEBHOOK_PORT" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("http://127.0.0.1", "'http://127.0.0.1'"),
+        ("0.0.0.0:8080", "'0.0.0.0:8080'"),
+        ("localhost/", "'localhost/'"),
+        ("http://user:s3cret@127.0.0.1", "'http://…@127.0.0.1'"),
+    ],
+)
+async def test_bad_host_option_exit_2_names_the_option(gateway_env, value, shown) -> None:
+    result = await run_cli("gateway", "--host", value, env=gateway_env)
+    assert result.code == 2
+    assert result.stderr.startswith("--host must be an address to listen on, such as 0.0.0.0, ")
+    assert f"got {shown} (just the address, without a scheme, port or path)." in result.stderr
+    # The option is at fault, not the variable (which is valid here).
+    assert "SMS_WEBHOOK_HOST" not in result.stderr
+    assert "s3cret" not in result.output
+    assert "listening" not in result.output
+    assert "Traceback" not in result.output
+
+
+async def test_good_host_option_is_used(gateway_env) -> None:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hermes_sms",
+        "gateway",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env={**gateway_env, "SMS_WEBHOOK_HOST": "::1"},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    gw = GatewayProcess(process, port)
+    assert f"listening on port {port}" in await gw.wait_for("listening")
+    with socket.create_connection(("127.0.0.1", port), timeout=10):
+        pass
+    assert await gw.stop(signal.SIGTERM) == 0
 
 
 async def test_bad_configuration_exit_2_lists_everything(isolated_home) -> None:
