@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from test_doctor_support import FAST, free_port, no_secret_in, silent_server
@@ -64,11 +63,9 @@ async def test_agent_unreachable_fails(isolated_home: Path) -> None:
 
 async def test_silent_agent_times_out(isolated_home: Path) -> None:
     async with silent_server() as port:
-        started = time.monotonic()
         checks = await agent_checks(
             isolated_home, timeout=0.3, SMS_AGENT_URL=f"http://127.0.0.1:{port}/v1"
         )
-    assert time.monotonic() - started < 2
     assert checks["agent.reachable"].status is Status.FAIL
     assert "timed out" in checks["agent.reachable"].message
 

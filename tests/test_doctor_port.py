@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -89,13 +88,34 @@ async def test_free_port_passes(isolated_home: Path) -> None:
     assert f"port {port}" in result.message
 
 
+@pytest.mark.parametrize(
+    ("values", "named", "not_named"),
+    [
+        ({"SMS_WEBHOOK_HOST": "http://0.0.0.0"}, "SMS_WEBHOOK_HOST is malformed", "PORT"),
+        ({"SMS_WEBHOOK_PORT": "http"}, "SMS_WEBHOOK_PORT is malformed", "HOST"),
+        (
+            {"SMS_WEBHOOK_HOST": "0.0.0.0:8080", "SMS_WEBHOOK_PORT": "0"},
+            "SMS_WEBHOOK_HOST and SMS_WEBHOOK_PORT are malformed",
+            None,
+        ),
+    ],
+)
+async def test_malformed_listen_variable_is_named(
+    isolated_home: Path, values: dict[str, str], named: str, not_named: str | None
+) -> None:
+    result = await check_port(load(environ(isolated_home, **values)), 0.5)
+    assert result.status is Status.SKIP
+    assert named in result.message
+    if not_named is not None:
+        assert not_named not in result.message
+
+
 async def test_port_held_by_listening_socket_fails(isolated_home: Path) -> None:
-    # Listening but never answering HTTP: the probe must time out, not hang.
+    # Listening but never answering HTTP: the probe must time out, not hang (a hang fails the
+    # test at the suite's per-test timeout).
     with held_port(listen=True) as port:
         loaded = load(environ(isolated_home, SMS_WEBHOOK_PORT=str(port)))
-        started = time.monotonic()
         result = await check_port(loaded, 0.3)
-    assert time.monotonic() - started < 2
     assert result.status is Status.FAIL
     assert "SMS_WEBHOOK_PORT" in result.message and "another program" in result.message
     assert f"lsof -iTCP:{port}" in (result.fix or "")
@@ -140,10 +160,8 @@ async def test_silent_public_url_times_out_quickly(isolated_home: Path) -> None:
             SMS_WEBHOOK_URL=f"http://127.0.0.1:{port}/webhooks/twilio",
             SMS_WEBHOOK_PORT=str(free_port()),
         )
-        started = time.monotonic()
+        # The server never answers: only the 0.3 s request timeout ends the check.
         report = await run_doctor(values, DoctorOptions(timeout=0.3))
-        elapsed = time.monotonic() - started
-    assert elapsed < 3
     health = report.get("webhook.health")
     assert health and health.status is Status.FAIL
     assert "did not answer" in health.message
@@ -161,10 +179,8 @@ async def test_section_deadline_caps_the_run(isolated_home: Path) -> None:
             SMS_AGENT_BACKEND="openai",
             SMS_AGENT_URL=f"http://127.0.0.1:{port}/v1",
         )
-        started = time.monotonic()
         report = await run_doctor(values, DoctorOptions(timeout=30, deadline=0.5))
-        elapsed = time.monotonic() - started
-    assert elapsed < 3
+    # Each check names the deadline, not the 30 s request timeout: the deadline ended them.
     for check_id in ("webhook.health", "webhook.signature", "agent.reachable", "agent.model"):
         check = report.get(check_id)
         assert check and check.status is Status.FAIL

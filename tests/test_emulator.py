@@ -347,25 +347,44 @@ async def test_fault_share_is_seeded_and_deterministic(emulator_factory):
 
 
 async def test_latency_only_fault(emulator: TwilioEmulator):
-    emulator.inject_fault(None, latency=0.1, count=1)
-    started = time.monotonic()
-    status, _ = await send(emulator, Body="x")
-    assert status == 201 and time.monotonic() - started >= 0.1
+    # While its latency runs, the request is held: a request without the fault, sent after
+    # it, is answered first. The latency is far longer than any request could take, so the
+    # order cannot depend on how busy the machine is; the held request is given up on.
+    held_fault = emulator.inject_fault(None, latency=600, count=1)
+    held = asyncio.create_task(send(emulator, Body="held"))
+    async with asyncio.timeout(30):
+        while not held_fault.fired:
+            await asyncio.sleep(0.01)
+    status, _ = await send(emulator, Body="not held")
+    assert status == 201
+    assert not held.done()
+    assert held_fault.fired == 1
+    assert [m["body"] for m in emulator.messages] == ["not held"]
+    held.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await held
+
+    # Once the latency is over, the request is processed normally (status=None: no error).
+    fault = emulator.inject_fault(None, latency=0.01, count=1)
+    status, body = await send(emulator, Body="late")
+    assert status == 201 and body["body"] == "late"
+    assert fault.fired == 1
+    assert [m["body"] for m in emulator.messages] == ["not held", "late"]
+    assert emulator.requests[-1].status == 201 and not emulator.requests[-1].abandoned
 
 
 async def test_stop_does_not_wait_for_injected_latency(twilio_creds):
     emu = TwilioEmulator(twilio_creds.account_sid, twilio_creds.auth_token)
     await emu.start()
-    emu.inject_fault(None, latency=30, path_contains="/Accounts/")
+    # Longer than the suite's per-test timeout: if stop() waited for it, the test would fail.
+    emu.inject_fault(None, latency=3600, path_contains="/Accounts/")
     async with TwilioClient(
         emu.account_sid, emu.auth_token, base_url=emu.base_url, max_attempts=1
     ) as client:
         pending = asyncio.create_task(client.fetch_account())
         while not emu.requests:
             await asyncio.sleep(0.005)
-        started = time.monotonic()
         await emu.stop()
-        assert time.monotonic() - started < 2
         with pytest.raises(TwilioError):
             await pending
     assert emu.requests[0].abandoned
@@ -564,3 +583,51 @@ async def test_body_limit_counts_utf16_units(twilio_client) -> None:
         to="+15550100002", from_="+15550100001", body="\U0001f600" * 800
     )
     assert sent.sid.startswith("SM")
+
+
+# -- message status controls ----------------------------------------------------------------------
+
+
+async def test_mark_message_failed_shows_in_the_listing_by_from(emulator_factory):
+    other = "+15550100009"
+    emu = await emulator_factory(phone_numbers=[OUR_NUMBER, other])
+    _, ours = await send(emu, Body="ours")
+    _, theirs = await send(emu, Body="from the other number", From=other)
+    emu.mark_message(ours["sid"], "undelivered", 30034)
+
+    status, listing, _ = await api(emu, "GET", "/Messages.json", params={"From": OUR_NUMBER})
+    assert status == 200
+    [item] = listing["messages"]
+    assert (item["sid"], item["status"], item["error_code"]) == (ours["sid"], "undelivered", 30034)
+    # Undelivered means it left Twilio first: it has a date_sent, like Twilio's.
+    assert item["date_sent"] and item["from"] == OUR_NUMBER
+    # The recorded copy and the single-message resource agree.
+    assert emu.messages[0]["status"] == "undelivered" and emu.messages[0]["error_code"] == 30034
+    _, fetched, _ = await api(emu, "GET", f"/Messages/{ours['sid']}.json")
+    assert fetched["error_code"] == 30034
+    _, untouched, _ = await api(emu, "GET", f"/Messages/{theirs['sid']}.json")
+    assert (untouched["status"], untouched["error_code"]) == ("queued", None)
+
+
+async def test_mark_message_failed_never_sent_and_delivered(emulator: TwilioEmulator):
+    _, first = await send(emulator, Body="one")
+    _, second = await send(emulator, Body="two")
+    emulator.mark_message(first["sid"], "failed", 30032)
+    emulator.mark_message(second["sid"], "delivered")
+    _, listing, _ = await api(emulator, "GET", "/Messages.json", params={"PageSize": "1"})
+    [newest] = listing["messages"]
+    assert (newest["sid"], newest["status"], newest["error_code"]) == (
+        second["sid"],
+        "delivered",
+        None,
+    )
+    _, failed, _ = await api(emulator, "GET", f"/Messages/{first['sid']}.json")
+    assert (failed["status"], failed["error_code"], failed["date_sent"]) == ("failed", 30032, None)
+
+
+async def test_mark_message_refuses_unknown_sids_and_codes_on_success(emulator: TwilioEmulator):
+    with pytest.raises(KeyError):
+        emulator.mark_message("SM" + "0" * 32, "failed", 30034)
+    _, body = await send(emulator, Body="hi")
+    with pytest.raises(ValueError):
+        emulator.mark_message(body["sid"], "delivered", 30034)

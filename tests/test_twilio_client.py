@@ -414,3 +414,35 @@ async def test_list_messages_finds_recent_messages_to_a_number(twilio_client, em
     assert records[0].direction == "outbound-api"
     assert records[0].created_at is not None and records[0].created_at >= int(before)
     assert await twilio_client.list_messages(to="+15550100002", sent_after=time.time() + 3600) == []
+
+
+async def test_list_messages_from_our_number_with_delivery_fields(emulator_factory) -> None:
+    ours, other = "+15550100001", "+15550100009"
+    emulator = await emulator_factory(phone_numbers=[ours, other])
+    async with TwilioClient(
+        emulator.account_sid, emulator.auth_token, base_url=emulator.base_url
+    ) as client:
+        first = await client.create_message(to="+15550100002", body="one", from_=ours)
+        await client.create_message(to="+15550100002", body="not ours", from_=other)
+        second = await client.create_message(to="+15550100003", body="two", from_=ours)
+        emulator.mark_message(first.sid, "undelivered", 30034)
+        emulator.mark_message(second.sid, "delivered")
+
+        records = await client.list_messages(from_=ours, page_size=20)
+
+    assert [r.sid for r in records] == [second.sid, first.sid]
+    assert [(r.status, r.error_code, r.failed) for r in records] == [
+        ("delivered", None, False),
+        ("undelivered", 30034, True),
+    ]
+    assert {r.from_ for r in records} == {ours}
+    assert all(r.sent_at is not None and r.created_at is not None for r in records)
+    [request] = [r for r in emulator.requests if r.method == "GET"]
+    assert (request.query["From"], request.query["PageSize"]) == (ours, "20")
+    assert "To" not in request.query
+
+
+async def test_list_messages_rejects_a_page_size_twilio_would_not_serve(twilio_client) -> None:
+    for size in (0, 1001):
+        with pytest.raises(ValueError):
+            await twilio_client.list_messages(from_="+15550100001", page_size=size)

@@ -38,6 +38,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("number.owned", PHONE_NUMBER, "number ownership"),
     CheckSpec("number.sms_capable", PHONE_NUMBER, "SMS capability"),
     CheckSpec("number.webhook_url", PHONE_NUMBER, "'A message comes in' webhook"),
+    CheckSpec("number.delivery", PHONE_NUMBER, "reply delivery"),
     CheckSpec("webhook.url", WEBHOOK, "SMS_WEBHOOK_URL"),
     CheckSpec("webhook.port", WEBHOOK, "local port"),
     CheckSpec("webhook.health", WEBHOOK, "public URL"),

@@ -17,6 +17,17 @@ VERIFIED_CALLER_IDS = (
     f"({CONSOLE}/us1/develop/phone-numbers/manage/verified)"
 )
 BILLING = f"Twilio console → Admin → Account billing ({CONSOLE})"
+REGULATORY_COMPLIANCE = f"Twilio console → Messaging → Regulatory Compliance ({CONSOLE})"
+A2P_10DLC = f"Twilio console → Messaging → Regulatory Compliance → A2P 10DLC ({CONSOLE})"
+TOLL_FREE_VERIFICATION = (
+    f"Twilio console → Messaging → Regulatory Compliance → Toll-free verifications ({CONSOLE})"
+)
+MESSAGING_SERVICES = f"Twilio console → Messaging → Services ({CONSOLE}/us1/service/sms)"
+GEO_PERMISSIONS = (
+    "Twilio console → Messaging → Settings → Geo permissions "
+    f"({CONSOLE}/us1/develop/sms/settings/geo-permissions)"
+)
+MESSAGING_LOGS = f"Twilio console → Monitor → Logs → Messaging ({CONSOLE}/us1/monitor/logs/sms)"
 RUN_FIX = "hermes-sms doctor --fix"
 
 

@@ -139,6 +139,14 @@ async def _fix(
     twilio = loaded.settings.twilio if loaded.settings else None
     if twilio is None:
         return current
+    if change.refused is not None:
+        # Before asking: no answer makes this change safe (see twilio_checks.refusal).
+        return replace(
+            current,
+            message="--fix refused to change the number: pointing 'A message comes in' at "
+            "SMS_WEBHOOK_URL would stop messages from arriving",
+            detail=_append(current.detail, f"--fix: not changed. {change.refused}."),
+        )
     if confirm is None:
         note = "--fix changed nothing: there is no terminal to confirm on. Add --yes to apply it."
         return replace(current, detail=_append(current.detail, note))

@@ -3,18 +3,21 @@ and number, through the REST API (one attempt per call, short timeouts)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from hermes_sms.config import TwilioConfig
 from hermes_sms.doctor import hints
 from hermes_sms.doctor.catalog import failed, passed, skipped, warned
 from hermes_sms.doctor.config_checks import TWILIO_VARIABLES
+from hermes_sms.doctor.delivery_checks import PAGE_SIZE, check_delivery
 from hermes_sms.doctor.loading import Loaded
 from hermes_sms.doctor.masking import mask
 from hermes_sms.doctor.probes import probe_session
 from hermes_sms.doctor.result import CheckResult
+from hermes_sms.doctor.urls import host_of, private_host_reason
 from hermes_sms.masking import display_url
 from hermes_sms.phone import redact, redact_text
 from hermes_sms.twilio.errors import TwilioError
@@ -22,12 +25,15 @@ from hermes_sms.twilio.errors import TwilioError
 if TYPE_CHECKING:
     from aiohttp import ClientSession
 
-    from hermes_sms.twilio.client import IncomingNumber, TwilioClient
+    from hermes_sms.twilio.client import IncomingNumber, MessageRecord, TwilioClient
 
 Emit = Callable[[CheckResult], None]
+T = TypeVar("T")
 
 ACCOUNT_CHECKS = ("twilio.credentials", "twilio.account_status", "twilio.account_type")
-NUMBER_CHECKS = ("number.owned", "number.sms_capable", "number.webhook_url")
+NUMBER_CHECKS = ("number.owned", "number.sms_capable", "number.webhook_url", "number.delivery")
+# The checks that need the number looked up; number.delivery reads the message log instead.
+_LOOKUP_CHECKS = NUMBER_CHECKS[:3]
 WEBHOOK_METHOD = "POST"
 
 
@@ -40,6 +46,8 @@ class WebhookFix:
     current_url: str | None
     current_method: str | None
     wanted_url: str
+    # Why --fix must not make this change (see `refusal`), None when it may.
+    refused: str | None = None
 
     def question(self) -> str:
         # Asked outside the report, so the final scrub never sees it: mask the URLs here.
@@ -102,21 +110,51 @@ async def check_twilio(
         )
         emit(_account_status(account.status))
         emit(_account_type(account.type, account.is_trial))
-        try:
-            numbers = await client.list_incoming_numbers(twilio.phone_number)
-        except TwilioError as exc:
-            emit(
-                failed(
-                    "number.owned",
-                    f"could not list the account's numbers: {redact_text(str(exc))}",
-                    "Re-run the doctor; if it persists, check the network and Twilio's status "
-                    "page (https://status.twilio.com).",
-                )
+        # At the same time, so the section stays at two requests in a row (see runner).
+        numbers, messages = await asyncio.gather(
+            _outcome(client.list_incoming_numbers(twilio.phone_number)),
+            _outcome(client.list_messages(from_=twilio.phone_number, page_size=PAGE_SIZE)),
+        )
+    if isinstance(numbers, TwilioError):
+        emit(
+            failed(
+                "number.owned",
+                f"could not list the account's numbers: {redact_text(str(numbers))}",
+                "Re-run the doctor; if it persists, check the network and Twilio's status "
+                "page (https://status.twilio.com).",
             )
-            for check in NUMBER_CHECKS[1:]:
-                emit(skipped(check, "the number could not be looked up"))
+        )
+        for check in _LOOKUP_CHECKS[1:]:
+            emit(skipped(check, "the number could not be looked up"))
+        change = None
+    else:
+        change = _number_checks(numbers, twilio, loaded, emit)
+        if not any(n.phone_number == twilio.phone_number for n in numbers):
+            # _number_checks skipped number.delivery too: a number of another account.
             return None
-    return _number_checks(numbers, twilio, loaded, emit)
+    emit(_delivery(messages, twilio))
+    return change
+
+
+async def _outcome(call: Awaitable[T]) -> T | TwilioError:
+    """The call's result, or the TwilioError it raised (one failed lookup spares the other)."""
+    try:
+        return await call
+    except TwilioError as exc:
+        return exc
+
+
+def _delivery(messages: list[MessageRecord] | TwilioError, twilio: TwilioConfig) -> CheckResult:
+    if isinstance(messages, TwilioError):
+        return warned(
+            "number.delivery",
+            f"could not list the messages sent from {redact(twilio.phone_number)}: "
+            f"{redact_text(str(messages))}",
+            f"Re-run the doctor, or look for failed messages in {hints.MESSAGING_LOGS}.",
+        )
+    return check_delivery(
+        messages, twilio.phone_number, via_service=bool(twilio.messaging_service_sid)
+    )
 
 
 def _credentials_failure(exc: TwilioError, twilio: TwilioConfig, env_file: str) -> CheckResult:
@@ -245,13 +283,34 @@ def _webhook_url(
         )
     else:
         message = f"'A message comes in' uses HTTP {method}; the gateway accepts POST only"
-    fix = (
-        f"Run `{hints.RUN_FIX}`, or in {hints.ACTIVE_NUMBERS} → {redact(number.phone_number)} → "
-        f"Messaging configuration set 'A message comes in' to Webhook {display_url(wanted)}, "
-        "HTTP POST."
-    )
+    refused = refusal(twilio, wanted)
+    if refused is None:
+        fix = (
+            f"Run `{hints.RUN_FIX}`, or in {hints.ACTIVE_NUMBERS} → {redact(number.phone_number)}"
+            f" → Messaging configuration set 'A message comes in' to Webhook "
+            f"{display_url(wanted)}, HTTP POST."
+        )
+    else:
+        # Not `--fix`: it would point a working number at an address Twilio cannot reach.
+        fix = (
+            f"{refused}. Set SMS_WEBHOOK_URL to the public https URL of your tunnel or server "
+            "first (see webhook.url); then the doctor can update the number."
+        )
     emit(failed(check, message, fix, detail=detail))
-    return WebhookFix(number.sid, number.phone_number, current, method, wanted)
+    return WebhookFix(number.sid, number.phone_number, current, method, wanted, refused)
+
+
+def refusal(twilio: TwilioConfig, wanted_url: str) -> str | None:
+    """Why the number must not be pointed at `wanted_url`, or None when it may.
+
+    Real Twilio, on the internet, cannot reach a local or private address: pointing the
+    number there would stop every incoming message. A local Twilio emulator (an API base URL
+    on this machine or a private network, as in tests and the demo) can, so it is allowed.
+    """
+    unreachable = private_host_reason(host_of(wanted_url))
+    if unreachable is None or private_host_reason(host_of(twilio.api_base_url)) is not None:
+        return None
+    return f"SMS_WEBHOOK_URL {display_url(wanted_url)} cannot be reached by Twilio: {unreachable}"
 
 
 async def apply_webhook_fix(

@@ -89,8 +89,15 @@ def check_url(loaded: Loaded) -> CheckResult:
 async def check_port(loaded: Loaded, timeout: float) -> CheckResult:
     check = "webhook.port"
     settings = loaded.settings
-    if settings is None or not loaded.all_ok("SMS_WEBHOOK_PORT", "SMS_WEBHOOK_HOST"):
-        return skipped(check, "SMS_WEBHOOK_PORT is malformed (see config.variables)")
+    if settings is None:
+        return skipped(check, loaded.error or "the configuration could not be read")
+    malformed = [
+        name for name in ("SMS_WEBHOOK_HOST", "SMS_WEBHOOK_PORT") if name in loaded.problems
+    ]
+    if malformed:
+        names = " and ".join(malformed)
+        verb = "are" if len(malformed) > 1 else "is"
+        return skipped(check, f"{names} {verb} malformed (see config.variables)")
     host, port = settings.webhook_host, settings.webhook_port
     probe = await probe_port(host, port, timeout)
     in_use_fix = (

@@ -241,6 +241,23 @@ class TwilioEmulator:
         """Accept messages to ``number`` but report them "undelivered" with ``error_code``."""
         self.delivery_failures[number] = error_code
 
+    def mark_message(self, sid: str, status: str, error_code: int | None = None) -> None:
+        """Move an accepted message to ``status`` ("sent", "delivered", "failed",
+        "undelivered", ...) as Twilio would later, with ``error_code`` for a failure.
+
+        Unlike :meth:`fail_delivery`, this changes a message already recorded (no callback is
+        sent): what `GET Messages.json` lists afterwards, e.g. for the doctor's delivery check.
+        """
+        if sid not in self._resources:
+            raise KeyError(f"no message {sid} recorded")
+        if error_code is not None and status not in ("failed", "undelivered"):
+            raise ValueError("only a failed or undelivered message has an error code")
+        resource = self._resources[sid]
+        # Leaving Twilio gives the message its date_sent (and a Messaging Service's sender).
+        if status in ("sent", "delivered", "undelivered") and not resource["date_sent"]:
+            self._set_status(sid, "sent", None, resource["from"] or self.numbers[0]["phone_number"])
+        self._set_status(sid, status, error_code, resource["from"] or "")
+
     def inject_fault(
         self,
         status: int | None = 500,

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_API_BASE_URL",
     "Account",
     "IncomingNumber",
+    "MessageRecord",
     "SentMessage",
     "TwilioClient",
 ]
@@ -81,24 +82,39 @@ class MessageRecord:
     status: str
     direction: str
     created_at: float | None  # Unix time, from date_created
+    # Null until the message has left Twilio (and for messages that never did).
+    sent_at: float | None = None  # Unix time, from date_sent
+    from_: str = ""  # empty while a Messaging Service has not picked the sender yet
+    error_code: int | None = None  # set on "failed" and "undelivered" messages
+
+    @property
+    def failed(self) -> bool:
+        """Twilio gave up on it: not sent at all ("failed") or not delivered ("undelivered")."""
+        return self.status in ("failed", "undelivered")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MessageRecord:
-        created = data.get("date_created")
-        created_at: float | None = None
-        if isinstance(created, str) and created:
-            try:
-                created_at = parsedate_to_datetime(created).timestamp()
-            except (TypeError, ValueError):
-                created_at = None
         return cls(
             sid=str(data.get("sid") or ""),
             to=str(data.get("to") or ""),
             body=str(data.get("body") or ""),
             status=str(data.get("status") or ""),
             direction=str(data.get("direction") or ""),
-            created_at=created_at,
+            created_at=_parse_date(data.get("date_created")),
+            sent_at=_parse_date(data.get("date_sent")),
+            from_=str(data.get("from") or ""),
+            error_code=_to_int(data.get("error_code")),
         )
+
+
+def _parse_date(value: object) -> float | None:
+    """Unix time of one of Twilio's RFC 2822 date fields, None when missing or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -266,16 +282,28 @@ class TwilioClient(PooledHttpClient):
         return message
 
     async def list_messages(
-        self, *, to: str, sent_after: float | None = None, page_size: int = 50
+        self,
+        *,
+        to: str | None = None,
+        from_: str | None = None,
+        sent_after: float | None = None,
+        page_size: int = 50,
     ) -> list[MessageRecord]:
-        """The most recent messages to ``to`` (newest first, one page), optionally only those
-        created at or after the Unix time ``sent_after``.
+        """The most recent messages to ``to`` and/or from ``from_`` (newest first, one page),
+        optionally only those created at or after the Unix time ``sent_after``.
 
         Used to find out whether a message interrupted by a crash reached Twilio before
-        sending it again. Filtering by time happens here because Twilio's DateSent filter is
-        by whole day and skips messages still queued.
+        sending it again (``to``), and by the doctor to see how our last replies fared
+        (``from_``). Filtering by time happens here because Twilio's DateSent filter is by
+        whole day and skips messages still queued.
         """
-        query = {"To": to, "PageSize": str(page_size)}
+        if not 1 <= page_size <= 1000:
+            raise ValueError("page_size must be between 1 and 1000")
+        query = {"PageSize": str(page_size)}
+        if to is not None:
+            query["To"] = to
+        if from_ is not None:
+            query["From"] = from_
         data = await self._request("GET", self._account_path("/Messages.json"), query=query)
         records = [MessageRecord.from_json(item) for item in data.get("messages") or []]
         if sent_after is None:

@@ -34,6 +34,7 @@ _EXPLANATIONS: dict[int, str] = {
     30006: "Delivery failed: the destination is a landline or cannot receive SMS.",
     30007: "Delivery failed: the carrier filtered the message (spam or content rules).",
     30008: "Delivery failed for an unknown reason reported by the carrier.",
+    30032: "Toll-free: the sending number is not verified, so carriers block its messages.",
     30034: "US 10DLC: the sending number is not registered to an approved A2P campaign.",
 }
 

@@ -53,7 +53,7 @@ async def test_everything_passes_with_a_running_gateway(
     assert "hermes-sms gateway" in run.check("webhook.health")["message"]
     strict = await run_cli_async(["doctor", "--strict"], {"HERMES_HOME": str(isolated_home)})
     assert strict.code == 1
-    assert "16 passed, 1 warning, 0 failed" in strict.stdout
+    assert "17 passed, 1 warning, 0 failed" in strict.stdout
     assert "--strict" in strict.stdout
 
 
