@@ -93,7 +93,10 @@ def redact_text(text: str) -> str:
     def _replace(match: re.Match[str]) -> str:
         found = match.group(0)
         digits = re.sub(r"\D", "", found)
-        hidden = redact(("+" if found.startswith("+") else "") + digits)
+        # Without the +, `redact` would keep nine of ten digits (55501***4567): keep what it
+        # keeps of a +1 number, the area code and the last four (555***4567).
+        local = f"{digits[:3]}***{digits[-4:]}"
+        hidden = redact("+" + digits) if found.startswith("+") else local
         unopened = unclosed = 0
         for char in found:
             if char == "(":

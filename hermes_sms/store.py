@@ -85,6 +85,22 @@ QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", 
 PENDING, DONE, IGNORED = "pending", "done", "ignored"
 
 
+# How far along a sent message is, by Twilio's status names: callbacks can arrive out of order.
+_STATUS_STAGE = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "recovered": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "canceled": 3,
+    "read": 4,
+}
+
+
 class StoreError(Exception):
     """The database cannot be opened or written; the message says which file and why."""
 
@@ -400,13 +416,20 @@ class Store:
             return cursor.rowcount
 
     def update_delivery(self, sid: str, status: str, error_code: int | None) -> str | None:
-        """Apply a status callback; returns the part's recipient, or None for an unknown SID."""
+        """Apply a status callback; returns the part's recipient, or None for an unknown SID.
+
+        Twilio does not promise the order of its callbacks: a late `sent` must not replace
+        `delivered`, so a status never goes back to an earlier stage (unknown ones always apply).
+        """
         with self._transaction() as db:
             row = db.execute(
-                "SELECT recipient FROM outbound WHERE twilio_sid = ?", (sid,)
+                "SELECT recipient, delivery_status FROM outbound WHERE twilio_sid = ?", (sid,)
             ).fetchone()
             if row is None:
                 return None
+            old, new = _STATUS_STAGE.get(row[1] or ""), _STATUS_STAGE.get(status)
+            if old is not None and new is not None and new < old:
+                return str(row[0])
             db.execute(
                 "UPDATE outbound SET delivery_status = ?, error_code = COALESCE(?, error_code),"
                 " updated_at = ? WHERE twilio_sid = ?",

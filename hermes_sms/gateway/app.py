@@ -123,10 +123,8 @@ class WebhookRoutes:
         if recipient is None:
             self._log.info("status %s for unknown message %s", status, sid)
         elif code is not None or status.lower() in ("failed", "undelivered"):
-            from hermes_sms.twilio.errors import explain
-
             self._log.warning(
-                "delivery to %s %s: %s (%s)", redact(recipient), sid, status, explain(code)
+                "delivery to %s %s: %s (%s)", redact(recipient), sid, status, _meaning(code)
             )
         else:
             self._log.info("delivery to %s %s: %s", redact(recipient), sid, status)
@@ -134,6 +132,14 @@ class WebhookRoutes:
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "service": SERVICE_NAME, "version": __version__})
+
+
+def _meaning(code: int | None) -> str:
+    """`error 30003: Delivery failed: ...`: the code and what it means, in one phrase."""
+    from hermes_sms.twilio.errors import explain
+
+    meaning = explain(code)
+    return meaning if code is None or str(code) in meaning else f"error {code}: {meaning}"
 
 
 def status_callback_url(webhook_url: str | None) -> str | None:

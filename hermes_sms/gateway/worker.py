@@ -191,8 +191,9 @@ class Worker:
             self._apologise(sender, ids, f"could not format the reply: {type(exc).__name__}")
             return
         if not parts:
-            self._store.finish_turn(sender, ids, [], note="agent reply was empty")
-            self._log.warning("agent gave %s an empty reply: nothing sent", redact(sender))
+            # Nothing left once formatted ("---", an empty code block): silence would look
+            # like a lost message, so this is a failed answer like any other.
+            self._apologise(sender, ids, "the reply was empty once formatted for SMS")
             return
         self._store.finish_turn(sender, ids, parts, history=[("user", text), ("assistant", reply)])
         self._log.info(

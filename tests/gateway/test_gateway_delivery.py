@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from harness import ALICE, BOB, OUR_NUMBER, StartGateway
 
 from hermes_sms import messages
 from hermes_sms.home import DATABASE_NAME
 from hermes_sms.sandbox import post_status_callback
 from hermes_sms.store import FAILED, SENT, SKIPPED, Store
+
+
+async def wait_until(condition, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
 
 
 async def test_twilio_429_then_success_sends_once(start_gateway: StartGateway) -> None:
@@ -125,7 +136,7 @@ async def test_undelivered_status_records_error_code(start_gateway: StartGateway
     await gw.emulator.wait_for_callbacks(2)
     (part,) = gw.store.parts_by_state(SENT)
     assert (part.delivery_status, part.error_code) == ("undelivered", 30003)
-    assert "undelivered" in gw.log and "30003" not in gw.log.split("undelivered")[0][-5:]
+    assert "undelivered (error 30003: Delivery failed" in gw.log
 
 
 async def test_status_callback_21610_marks_opt_out(start_gateway: StartGateway) -> None:
@@ -283,3 +294,105 @@ async def test_odd_error_codes_in_status_callbacks_are_not_5xx(start_gateway: St
             extra={"ErrorCode": code},
         )
         assert result.status == 200, code
+
+
+@pytest.mark.parametrize(
+    "keyword",
+    ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "revoke", " OptOut\n"],
+)
+async def test_every_opt_out_keyword(start_gateway: StartGateway, keyword: str) -> None:
+    gw = await start_gateway()
+    await gw.text(keyword)
+    await gw.settle()
+    assert gw.store.is_opted_out(ALICE)
+    assert gw.llm.chat_requests == [] and gw.emulator.messages == []
+
+
+@pytest.mark.parametrize("keyword", ["start", "YES", "Unstop"])
+async def test_every_opt_in_keyword(start_gateway: StartGateway, keyword: str) -> None:
+    gw = await start_gateway()
+    await gw.text("STOP")
+    await gw.text(keyword)
+    await gw.settle()
+    assert not gw.store.is_opted_out(ALICE)
+    assert gw.llm.chat_requests == [] and gw.emulator.messages == []
+
+
+async def test_keyword_inside_a_sentence_is_an_ordinary_message(
+    start_gateway: StartGateway,
+) -> None:
+    gw = await start_gateway()
+    await gw.text("please stop that")
+    await gw.settle()
+    assert not gw.store.is_opted_out(ALICE)
+    assert gw.replies_to(ALICE) == ["You said: please stop that"]
+
+
+async def test_stop_during_a_failing_turn_gets_no_apology(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    release = asyncio.Event()
+
+    async def held_then_fails(messages):
+        await release.wait()
+        return ""  # an empty answer is an agent failure: an apology would be queued
+
+    gw.llm.responder = held_then_fails
+    await gw.text("question")
+    await wait_until(lambda: len(gw.llm.chat_requests) == 1)
+    await gw.text("STOP")
+    release.set()
+    await gw.settle()
+    assert gw.emulator.messages == []
+    assert gw.store.count("outbound", kind="apology", state=SKIPPED) == 1
+
+
+async def test_no_rate_limit_notice_to_an_opted_out_number(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(SMS_RATE_LIMIT="1/600")
+    await gw.text("first")
+    await gw.settle()
+    await gw.text("STOP")
+    for i in range(3):
+        await gw.text(f"flood {i}")
+    await gw.settle()
+    assert gw.replies_to(ALICE) == ["You said: first"]
+
+
+async def test_no_status_callback_without_webhook_url(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    await gw.text("untracked")
+    await gw.settle()
+    (sent,) = gw.emulator.messages
+    assert sent["status_callback"] is None
+
+
+async def test_late_status_callback_does_not_undo_delivered(start_gateway: StartGateway) -> None:
+    # Twilio does not promise the order of status callbacks: a late "sent" must not
+    # overwrite "delivered".
+    gw = await start_gateway(with_webhook_url=True)
+    await gw.text("hello")
+    await gw.settle()
+    (sent,) = gw.emulator.messages
+    url = gw.settings.webhook_url + "/status"
+    for status in ("delivered", "sent", "queued"):
+        result = await post_status_callback(
+            url,
+            auth_token=gw.auth_token,
+            account_sid=gw.account_sid,
+            message_sid=sent["sid"],
+            message_status=status,
+            from_=OUR_NUMBER,
+            to=ALICE,
+        )
+        assert result.status == 200
+    (part,) = gw.store.parts_by_state(SENT)
+    assert part.delivery_status == "delivered"
+
+
+async def test_reply_empty_once_formatted_gets_the_apology(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    gw.llm.responder = lambda messages: "---\n\n<br>"
+    await gw.text("say nothing")
+    await gw.settle()
+    assert gw.replies_to(ALICE) == [messages.AGENT_APOLOGY]
+    assert gw.store.history(ALICE, 10) == []
+    assert "reply was empty once formatted" in gw.log

@@ -208,3 +208,56 @@ async def test_reply_the_formatter_cannot_parse_still_gets_answered(
     await gw.text("hello again")
     await gw.settle()
     assert len(gw.replies_to(ALICE)) == 2
+
+
+async def test_new_is_an_alias_of_reset(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    await gw.text("remember this")
+    await gw.settle()
+    await gw.text(" /NEW ")
+    await gw.settle()
+    assert len(gw.llm.chat_requests) == 1  # the command never reached the agent
+    assert gw.replies_to(ALICE)[-1].startswith("Conversation cleared")
+    await gw.text("fresh start")
+    await gw.settle()
+    assert [m["content"] for m in gw.llm.chat_requests[-1].json["messages"][1:]] == ["fresh start"]
+
+
+async def test_history_keeps_only_the_last_turns(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(SMS_AGENT_HISTORY_TURNS="1")
+    for text in ("one", "two", "three"):
+        await gw.text(text)
+        await gw.settle()
+    sent = [m["content"] for m in gw.llm.chat_requests[-1].json["messages"][1:]]
+    assert sent == ["two", "You said: two", "three"]
+
+
+async def test_max_concurrency_bounds_turns_across_senders(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(SMS_MAX_CONCURRENCY="1")
+    in_flight = 0
+    most = 0
+
+    async def counting(messages):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        return "You said: " + messages[-1]["content"]
+
+    gw.llm.responder = counting
+    await asyncio.gather(gw.text("from alice"), gw.text("from bob", from_=BOB))
+    await gw.settle()
+    assert most == 1
+    assert gw.replies_to(ALICE) == ["You said: from alice"]
+    assert gw.replies_to(BOB) == ["You said: from bob"]
+
+
+async def test_built_in_echo_backend(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(SMS_AGENT_BACKEND="echo")
+    await gw.text("ping")
+    await gw.settle()
+    await gw.text("pong")
+    await gw.settle()
+    assert gw.llm.chat_requests == []
+    assert gw.replies_to(ALICE) == ["Echo: ping", "Echo (turn 2): pong"]

@@ -251,3 +251,59 @@ async def test_post_inbound_helper_signs_for_the_url(start_gateway: StartGateway
         body="direct",
     )
     assert result.status == 200
+
+
+async def test_forwarded_proto_with_public_host_header_like_ngrok(
+    start_gateway: StartGateway,
+) -> None:
+    # ngrok keeps the public Host header and adds only X-Forwarded-Proto: https.
+    gw = await start_gateway()
+    public = "https://pub.ngrok.app/webhooks/twilio"
+    headers = {"X-Forwarded-Proto": "https", "Host": "pub.ngrok.app"}
+    result = await gw.text("via ngrok", signature_url=public, headers=headers)
+    assert result.status == 200
+    await gw.settle()
+    assert gw.replies_to(ALICE) == ["You said: via ngrok"]
+
+
+async def test_forwarded_port_of_a_proxy_on_another_port(start_gateway: StartGateway) -> None:
+    # nginx's usual `X-Forwarded-Host $host` drops the port; it is in X-Forwarded-Port.
+    gw = await start_gateway()
+    public = "https://sms.example.com:8443/webhooks/twilio"
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "sms.example.com",
+        "X-Forwarded-Port": "8443",
+    }
+    result = await gw.text("odd port", signature_url=public, headers=forwarded)
+    assert result.status == 200
+    # The default port adds nothing: Twilio signed the URL without it.
+    default = {**forwarded, "X-Forwarded-Port": "443"}
+    plain = "https://sms.example.com/webhooks/twilio"
+    assert (await gw.text("default port", signature_url=plain, headers=default)).status == 200
+    # A port already in the forwarded host wins over X-Forwarded-Port.
+    with_port = {**forwarded, "X-Forwarded-Host": "sms.example.com:8443", "X-Forwarded-Port": "9"}
+    assert (await gw.text("host port", signature_url=public, headers=with_port)).status == 200
+    await gw.settle()
+    assert gw.replies_to(ALICE) == [
+        "You said: odd port",
+        "You said: default port",
+        "You said: host port",
+    ]
+
+
+async def test_echo_from_our_number_even_when_allowlisted(start_gateway: StartGateway) -> None:
+    gw = await start_gateway(SMS_ALLOWED_USERS=f"{ALICE},{OUR_NUMBER}")
+    assert (await gw.text("loop?", from_=OUR_NUMBER)).status == 200
+    await nothing_happened(gw)
+
+
+async def test_numbers_inside_logged_text_are_redacted(start_gateway: StartGateway) -> None:
+    # An agent's error can quote what the user wrote; the numbers in it must not be legible.
+    gw = await start_gateway()
+    gw.llm.fail_with(500, count=1, message="cannot call (555) 010-4567 or +44 20 7946 0958")
+    await gw.text("call (555) 010-4567 or +44 20 7946 0958 for me")
+    await gw.settle()
+    (line,) = [ln for ln in gw.log.splitlines() if "agent failed for" in ln]
+    assert "cannot call 555***4567 or +4420***0958" in line
+    assert "5501" not in line and "7946" not in line
