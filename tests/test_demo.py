@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pexpect
+import pytest
 from cli_helpers import base_env, run_cli
 
-from hermes_sms.sandbox.demo import DemoSession
+from hermes_sms.gateway.keywords import Keyword
+from hermes_sms.sandbox import TwilioEmulator, post_inbound
+from hermes_sms.sandbox.demo import (
+    DEMO_ACCOUNT_SID,
+    DEMO_AUTH_TOKEN,
+    DEMO_GATEWAY_NUMBER,
+    DEMO_PHONE_NUMBER,
+    TWILIO_KEYWORD_REPLIES,
+    DemoSession,
+)
 from hermes_sms.sandbox.fake_llm import FakeLLM
 
 NOBODY = "http://127.0.0.1:9/v1"  # discard port: nothing answers
@@ -42,6 +54,7 @@ async def test_uses_configured_agent_when_it_answers(isolated_home: Path) -> Non
         result = await run_cli("demo", "--script", "ping", env=env)
         assert result.code == 0, result.output
         assert f"agent: openai-compatible {llm.url}" in result.stdout
+        assert "SMS_AGENT_URL answered" in result.stdout
         assert "sms ‹ You said: ping" in result.stdout
         assert len(llm.chat_requests) == 1
 
@@ -67,7 +80,8 @@ async def test_script_without_texts_is_usage_error(isolated_home: Path) -> None:
     assert result.code == 2
 
 
-def _terminal_session(env: dict[str, str]) -> str:
+def _terminal_session(env: dict[str, str], leave: str) -> tuple[int | None, str]:
+    """Type a text into `hermes-sms demo` on a pseudo-terminal, then leave by `leave`."""
     child = pexpect.spawn(
         sys.executable,
         ["-m", "hermes_sms", "demo"],
@@ -82,17 +96,30 @@ def _terminal_session(env: dict[str, str]) -> str:
         child.sendline("hello from a terminal")
         child.expect("Echo: hello from a terminal")
         child.expect("you › ")
-        child.sendeof()  # Ctrl-D
+        if leave == "ctrl-d":
+            child.sendeof()
+        elif leave == "ctrl-c":
+            child.sendintr()
+        else:
+            child.sendline(leave)
         child.expect(pexpect.EOF)
     finally:
         child.close()
-    assert child.exitstatus == 0, child.before
-    return child.before or ""
+    return child.exitstatus, child.before or ""
 
 
-async def test_terminal_phone_ends_on_ctrl_d(isolated_home: Path) -> None:
-    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo", TERM="dumb")
-    await asyncio.to_thread(_terminal_session, env)
+@pytest.mark.parametrize(("leave", "code"), [("ctrl-d", 0), ("/quit", 0), ("ctrl-c", 130)])
+async def test_terminal_phone_ends_cleanly(
+    isolated_home: Path, tmp_path: Path, leave: str, code: int
+) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo", TERM="dumb", TMPDIR=str(tmp))
+    status, rest = await asyncio.to_thread(_terminal_session, env, leave)
+    assert status == code, rest
+    assert "Traceback" not in rest and "Unclosed" not in rest
+    # The temporary HERMES_HOME is gone: everything was stopped and cleaned up.
+    assert list(tmp.iterdir()) == []
 
 
 async def test_session_in_process_keeps_history(tmp_path: Path) -> None:
@@ -104,3 +131,140 @@ async def test_session_in_process_keeps_history(tmp_path: Path) -> None:
         third = await demo.text("c")
     assert [r.body for r in first + second + third] == ["Echo: a", "Echo (turn 2): b", "Echo: c"]
     assert (tmp_path / "sms.sqlite3").exists()
+
+
+async def test_long_reply_comes_in_parts_each_with_its_segments(isolated_home: Path) -> None:
+    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo")
+    long_text = " ".join(f"word{i}" for i in range(400))  # ~3,100 characters
+    result = await run_cli("demo", "--script", long_text, env=env)
+    assert result.code == 0, result.output
+    out = result.stdout
+    assert "sms ‹ (1/2) Echo: word0 word1" in out
+    assert "sms ‹ (2/2) " in out
+    assert out.count("GSM-7 · ") == 2
+    assert "GSM-7 · 1 segment" not in out  # both parts are long, several segments each
+
+
+async def test_stop_and_start_show_what_twilio_answers(isolated_home: Path) -> None:
+    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo")
+    texts = ["hi", "STOP", "anyone there?", "START", "back"]
+    result = await run_cli("demo", "--script", *texts, env=env)
+    assert result.code == 0, result.output
+    turns = result.stdout.split("you › ")[1:]
+    assert "Echo: hi" in turns[0]
+    assert "successfully been unsubscribed" in turns[1] and "sent by Twilio itself" in turns[1]
+    assert "(no reply)" in turns[2]  # opted out: neither the gateway nor Twilio answers
+    assert "successfully been re-subscribed" in turns[3] and "Echo" not in turns[3]
+    assert "Echo (turn 2): back" in turns[4]
+
+
+async def test_session_opts_out_at_twilio_like_a_real_number(tmp_path: Path) -> None:
+    async with DemoSession({"SMS_AGENT_BACKEND": "echo"}, home=tmp_path) as demo:
+        stop = await demo.text("stop")
+        assert [(r.body, r.from_twilio) for r in stop] == [
+            (TWILIO_KEYWORD_REPLIES[Keyword.OPT_OUT], True)
+        ]
+        assert demo._emulator is not None and DEMO_PHONE_NUMBER in demo._emulator.opted_out
+        help_ = await demo.text("HELP")
+        assert [r.from_twilio for r in help_] == [True]
+        await demo.text("START")
+        assert DEMO_PHONE_NUMBER not in demo._emulator.opted_out
+        assert [r.body for r in await demo.text("ok")] == ["Echo: ok"]
+
+
+def _refused(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=5):
+            return False
+    except ConnectionRefusedError:
+        return True
+
+
+async def test_signatures_are_checked_and_stop_frees_everything() -> None:
+    demo = DemoSession({"SMS_AGENT_BACKEND": "echo"})
+    info = await demo.start()
+    assert demo._emulator is not None
+    emulator_url = demo._emulator.base_url
+    try:
+        assert info.home_is_temporary and info.home.is_dir()
+        for sign, token in ((False, DEMO_AUTH_TOKEN), (True, "not-the-demo-token")):
+            result = await post_inbound(
+                info.webhook_url,
+                auth_token=token,
+                account_sid=DEMO_ACCOUNT_SID,
+                from_=DEMO_PHONE_NUMBER,
+                to=DEMO_GATEWAY_NUMBER,
+                body="forged",
+                sign=sign,
+            )
+            assert result.status == 403
+        assert [r.body for r in await demo.text("signed")] == ["Echo: signed"]
+    finally:
+        await demo.stop()
+    assert _refused(info.webhook_url) and _refused(emulator_url)
+    assert not info.home.exists()
+
+
+async def test_unusable_home_is_a_clear_error(isolated_home: Path, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo")
+    result = await run_cli("demo", "--home", str(not_a_folder), "--script", "hi", env=env)
+    assert result.code == 2, result.output
+    assert "The demo could not start: cannot use the database" in result.stderr
+    assert "Traceback" not in result.output and "Unclosed" not in result.output
+
+
+async def test_temporary_home_is_deleted_and_a_given_one_kept(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo", TMPDIR=str(tmp))
+    result = await run_cli("demo", "--script", "hi", env=env)
+    assert result.code == 0, result.output
+    assert (
+        f"HERMES_HOME: {tmp}" in result.stdout and "(temporary, deleted on exit)" in result.stdout
+    )
+    assert list(tmp.iterdir()) == []
+
+    given = tmp_path / "given-home"
+    result = await run_cli("demo", "--home", str(given), "--script", "hi", env=env)
+    assert result.code == 0, result.output
+    assert f"HERMES_HOME: {given} (kept)" in result.stdout
+    assert (given / "sms.sqlite3").is_file()
+
+
+async def test_never_uses_the_twilio_settings_of_the_real_home(
+    isolated_home: Path, twilio_creds
+) -> None:
+    # A user's real configuration: credentials, webhook, allowlist. The demo must take only the
+    # agent settings from it and keep every Twilio request on its own emulator.
+    async with TwilioEmulator(*twilio_creds) as real_account:
+        isolated_home.mkdir(parents=True)
+        (isolated_home / ".env").write_text(
+            f"TWILIO_ACCOUNT_SID={twilio_creds.account_sid}\n"
+            f"TWILIO_AUTH_TOKEN={twilio_creds.auth_token}\n"
+            "TWILIO_PHONE_NUMBER=+15557654321\n"
+            f"TWILIO_API_BASE_URL={real_account.base_url}\n"
+            "SMS_ALLOWED_USERS=+15557654322\n"
+            "SMS_AGENT_BACKEND=echo\n"
+        )
+        result = await run_cli("demo", "--script", "hi", env=base_env(isolated_home))
+        assert result.code == 0, result.output
+        assert "sms ‹ Echo: hi" in result.stdout
+        assert "chosen by SMS_AGENT_BACKEND=echo" in result.stdout
+        assert real_account.requests == []
+        assert twilio_creds.auth_token not in result.output
+
+
+async def test_says_which_agent_and_why(isolated_home: Path) -> None:
+    result = await run_cli(
+        "demo", "--script", "hi", env=base_env(isolated_home, SMS_AGENT_URL=NOBODY)
+    )
+    assert f"because SMS_AGENT_URL {NOBODY} did not answer" in result.stdout
+    # Without SMS_AGENT_URL the default address is tried, and the demo says it was the default.
+    result = await run_cli("demo", "--script", "hi", env=base_env(isolated_home))
+    assert result.code == 0, result.output
+    assert "the default agent URL" in result.stdout

@@ -52,34 +52,50 @@ def demo_command(
 
 
 async def _run(env: Environment, texts: list[str], script: bool, home: Path | None) -> int:
+    from hermes_sms.cli.errors import CliError
     from hermes_sms.config import read_environment
     from hermes_sms.phone import redact
-    from hermes_sms.sandbox.demo import DEMO_GATEWAY_NUMBER, DEMO_PHONE_NUMBER, DemoSession
+    from hermes_sms.sandbox.demo import (
+        DEMO_GATEWAY_NUMBER,
+        DEMO_PHONE_NUMBER,
+        DemoError,
+        DemoSession,
+    )
 
     console = env.console()
-    # The agent settings may live in $HERMES_HOME/.env, like the gateway's.
+    # The agent settings may live in $HERMES_HOME/.env, like the gateway's. Nothing Twilio-side
+    # is taken from it: the demo's gateway only ever talks to its own local emulator.
     session = DemoSession(read_environment(env.environ), home)
-    info = await session.start()
+    try:
+        info = await session.start()
+    except DemoError as exc:
+        raise CliError(f"The demo could not start: {exc}", ExitStatus.USAGE) from exc
     try:
         console.print(
             f"[bold]hermes-sms demo[/] — gateway at {info.webhook_url} (signatures checked)"
         )
-        agent = f"agent: {info.agent_name}"
         if info.agent_is_fallback:
-            agent += f" — built-in echo agent, because {info.agent_note}"
+            agent = f"agent: {info.agent_name} — built-in echo agent, because {info.agent_note}"
+        else:
+            agent = f"agent: {info.agent_name} — {info.agent_note}"
         console.print(agent, markup=False)
+        kept = "temporary, deleted on exit" if info.home_is_temporary else "kept"
+        console.print(f"HERMES_HOME: {info.home} ({kept})", markup=False)
         console.print(
             f"Texting from {redact(DEMO_PHONE_NUMBER)} to {redact(DEMO_GATEWAY_NUMBER)}."
             + ("" if script else " Type a text; /quit or Ctrl-D to leave."),
             markup=False,
         )
         console.print()
-        if script:
-            for text in texts:
-                console.print(f"you › {text}", markup=False)
-                _show(console, await session.text(text))
-        else:
-            await _interactive(env, console, session)
+        try:
+            if script:
+                for text in texts:
+                    console.print(f"you › {text}", markup=False)
+                    _show(console, await session.text(text))
+            else:
+                await _interactive(env, console, session)
+        except DemoError as exc:
+            raise CliError(f"The demo stopped: {exc}", ExitStatus.ERROR) from exc
     finally:
         await session.stop()
     return ExitStatus.SUCCESS
@@ -132,6 +148,8 @@ def _show(console: Console, replies: list[DemoReply]) -> None:
     for reply in replies:
         first, *rest = reply.body.split("\n")
         console.print(f"sms ‹ {first}", markup=False)
+        if reply.from_twilio:
+            console.print("      (sent by Twilio itself, not by the gateway)", style="dim")
         for line in rest:
             console.print(f"      {line}", markup=False)
         plural = "" if reply.segments == 1 else "s"

@@ -17,6 +17,7 @@ from typing import Any
 
 from hermes_sms.agent import Agent, EchoAgent, create_agent
 from hermes_sms.config import Settings, load_settings
+from hermes_sms.gateway.keywords import Keyword, carrier_keyword
 from hermes_sms.gateway.paths import WEBHOOK_PATH
 from hermes_sms.gateway.service import Gateway
 from hermes_sms.logs import configure_logging
@@ -30,20 +31,41 @@ DEMO_GATEWAY_NUMBER = "+15550100001"
 DEMO_PHONE_NUMBER = "+15550100002"
 AGENT_PROBE_SECONDS = 2.0
 
+# Twilio answers these keywords itself (Advanced Opt-Out defaults) and still forwards them to
+# the webhook; the gateway stays silent, so a phone shows Twilio's text and nothing else.
+TWILIO_KEYWORD_REPLIES = {
+    Keyword.OPT_OUT: (
+        "You have successfully been unsubscribed. You will not receive any more messages from "
+        "this number. Reply START to resubscribe."
+    ),
+    Keyword.OPT_IN: (
+        "You have successfully been re-subscribed to messages from this number. Reply HELP for "
+        "help. Reply STOP to unsubscribe. Msg&Data Rates May Apply."
+    ),
+    Keyword.HELP: "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+}
+
+
+class DemoError(Exception):
+    """The demo could not start or the gateway refused a text; the message says why."""
+
 
 @dataclass(frozen=True)
 class DemoReply:
     body: str
     encoding: Encoding
     segments: int
+    # True for the keyword answers Twilio itself sends (STOP, START, HELP), not the gateway.
+    from_twilio: bool = False
 
 
 @dataclass
 class DemoInfo:
     agent_name: str
     agent_is_fallback: bool  # the configured agent did not answer; echo is used instead
-    agent_note: str
+    agent_note: str  # why this agent: what the probe found, or which setting chose it
     home: Path
+    home_is_temporary: bool  # a temporary folder, deleted when the demo stops
     webhook_url: str
 
 
@@ -73,6 +95,17 @@ class DemoSession:
         await self.stop()
 
     async def start(self) -> DemoInfo:
+        """Start everything; on failure stop what was started and raise DemoError."""
+        try:
+            return await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> DemoInfo:
+        from hermes_sms.gateway.service import ListenError
+        from hermes_sms.store import StoreError
+
         if self.home is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="hermes-sms-demo-")
             self.home = Path(self._tempdir.name)
@@ -81,16 +114,24 @@ class DemoSession:
         )
         base_url = await self._emulator.start()
         settings = self._settings(base_url)
-        agent, fallback, note = await _pick_agent(settings)
+        agent, fallback, note = await _pick_agent(settings, "SMS_AGENT_URL" in self.environ)
         log = configure_logging(self.log_stream, secrets=[DEMO_AUTH_TOKEN], level=logging.INFO)
-        self._gateway = Gateway(settings, agent=agent, log=log)
-        listening = await self._gateway.start("127.0.0.1", 0)
+        try:
+            self._gateway = Gateway(settings, agent=agent, log=log)
+        except StoreError as exc:
+            await agent.close()
+            raise DemoError(f"{exc}. Check that {self.home} is a writable folder.") from exc
+        try:
+            listening = await self._gateway.start("127.0.0.1", 0)
+        except ListenError as exc:
+            raise DemoError(str(exc)) from exc
         self._webhook_url = f"http://127.0.0.1:{listening.port}{WEBHOOK_PATH}"
         self.info = DemoInfo(
             agent_name=agent.name,
             agent_is_fallback=fallback,
             agent_note=note,
             home=self.home,
+            home_is_temporary=self._tempdir is not None,
             webhook_url=self._webhook_url,
         )
         return self.info
@@ -127,7 +168,13 @@ class DemoSession:
             body=body,
         )
         if result.status != 200:
-            raise RuntimeError(f"the gateway answered {result.status}: {result.text}")
+            raise DemoError(f"the gateway answered {result.status}: {result.text.strip()}")
+        keyword = carrier_keyword(body)
+        # As Twilio does: after STOP, sends to the phone fail (21610) until START.
+        if keyword is Keyword.OPT_OUT:
+            self._emulator.opt_out(DEMO_PHONE_NUMBER)
+        elif keyword is Keyword.OPT_IN:
+            self._emulator.opt_in(DEMO_PHONE_NUMBER)
         await self._gateway.worker.idle()
         new = self._emulator.messages[self._seen :]
         self._seen = len(self._emulator.messages)
@@ -137,6 +184,10 @@ class DemoSession:
                 continue
             info = segment_info(message["body"])
             replies.append(DemoReply(message["body"], info.encoding, info.segments))
+        if keyword is not None:
+            answer = TWILIO_KEYWORD_REPLIES[keyword]
+            info = segment_info(answer)
+            replies.append(DemoReply(answer, info.encoding, info.segments, from_twilio=True))
         return replies
 
     @property
@@ -155,17 +206,19 @@ class DemoSession:
             self._tempdir = None
 
 
-async def _pick_agent(settings: Settings) -> tuple[Agent, bool, str]:
+async def _pick_agent(settings: Settings, url_configured: bool) -> tuple[Agent, bool, str]:
     """The configured agent when it answers, else the built-in echo agent (and why)."""
     if settings.agent.backend == "echo":
-        return EchoAgent(), False, "SMS_AGENT_BACKEND=echo"
+        return EchoAgent(), False, "chosen by SMS_AGENT_BACKEND=echo"
+    source = "SMS_AGENT_URL" if url_configured else "the default agent URL"
     agent = create_agent(settings.agent)
     try:
         check = await asyncio.wait_for(agent.check(AGENT_PROBE_SECONDS), AGENT_PROBE_SECONDS + 1)
     except TimeoutError:
         check = None
     if check is not None and check.ok:
-        return agent, False, check.message
+        return agent, False, f"{source} answered: {check.message}"
     await agent.close()
     why = check.message if check is not None else "no answer"
-    return EchoAgent(), True, f"{settings.agent.url} did not answer ({why})"
+    unset = "" if url_configured else " (SMS_AGENT_URL is not set)"
+    return EchoAgent(), True, f"{source} {settings.agent.url}{unset} did not answer ({why})"

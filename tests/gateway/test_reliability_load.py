@@ -80,10 +80,11 @@ async def test_burst_of_1000_from_20_senders(start_gateway: StartGateway) -> Non
 
 async def test_flaky_twilio_every_reply_exactly_once(start_gateway: StartGateway) -> None:
     gw = await start_gateway(SMS_RATE_LIMIT="off")
-    # Half of the sends fail in each way the client retries: throttling, errors, timeouts.
-    gw.emulator.inject_fault(429, share=0.5, retry_after=0)
-    gw.emulator.inject_fault(500, share=0.5)
-    gw.emulator.inject_fault(None, share=0.3, latency=3.0)  # past the client's 2 s timeout
+    # Faults are tried in order, the first that fires wins: 429 on half of the sends, 500 on a
+    # quarter, a timeout on about 8% (past the client's 2 s timeout). Most sends fail at first.
+    throttled = gw.emulator.inject_fault(429, share=0.5, retry_after=0)
+    errors = gw.emulator.inject_fault(500, share=0.5)
+    timeouts = gw.emulator.inject_fault(None, share=0.3, latency=3.0)
     for n in range(10):
         await gw.text(f"m0-{n}", from_=ALICE)
         await gw.text(f"m1-{n}", from_=BOB)
@@ -96,6 +97,11 @@ async def test_flaky_twilio_every_reply_exactly_once(start_gateway: StartGateway
     assert found[ALICE] == list(range(10))
     assert found[BOB] == list(range(10))
     assert gw.store.count("outbound", state="failed") == 0
+    # The faults really happened: at least half of the sends were refused or timed out.
+    sends = [r for r in gw.emulator.requests if r.method == "POST" and "/Messages" in r.path]
+    assert throttled.fired and errors.fired and timeouts.fired
+    assert any(r.abandoned for r in sends)
+    assert throttled.fired + errors.fired + timeouts.fired >= len(sends) / 2
 
 
 @pytest.fixture

@@ -1,0 +1,145 @@
+"""An unwritable database — a read-only file or a read-only folder — stops `hermes-sms gateway`
+at start with a clear message, before it could acknowledge (and lose) a single message.
+
+Real file permissions, through the real CLI. Root ignores permission bits, so when the tests run
+as root the gateway runs without the capabilities that let root write anyway (CAP_DAC_OVERRIDE,
+CAP_DAC_READ_SEARCH): it is then refused exactly like any other user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import ALICE, OUR_NUMBER, free_port
+
+from hermes_sms.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cli_helpers import Result, base_env
+
+PR_CAPBSET_DROP = 24
+CAP_DAC_OVERRIDE = 1
+CAP_DAC_READ_SEARCH = 2
+
+
+def _drop_root_file_powers() -> None:
+    """In the child, before exec: without these in the bounding set, root's exec'd program has
+    no way around permission bits (prctl(2), capabilities(7))."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+async def run_gateway(env: dict[str, str]) -> Result:
+    """`hermes-sms gateway` as an ordinary user would run it; bounded, killed if it keeps going
+    (which would mean it started on a database it cannot write)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hermes_sms",
+        "gateway",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_drop_root_file_powers if os.geteuid() == 0 else None,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    except TimeoutError:
+        process.kill()
+        out, err = await process.communicate()
+        raise AssertionError(f"the gateway kept running: {out.decode()} {err.decode()}") from None
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())
+
+
+@pytest.fixture
+def env(isolated_home: Path, emulator, twilio_creds) -> dict[str, str]:
+    return base_env(
+        isolated_home,
+        TWILIO_ACCOUNT_SID=twilio_creds.account_sid,
+        TWILIO_AUTH_TOKEN=twilio_creds.auth_token,
+        TWILIO_PHONE_NUMBER=OUR_NUMBER,
+        TWILIO_API_BASE_URL=emulator.base_url,
+        SMS_WEBHOOK_HOST="127.0.0.1",
+        SMS_WEBHOOK_PORT=str(free_port()),
+        SMS_ALLOWED_USERS=ALICE,
+        SMS_AGENT_BACKEND="echo",
+    )
+
+
+@pytest.fixture
+def home(isolated_home: Path) -> Iterator[Path]:
+    isolated_home.mkdir(mode=0o700, parents=True)
+    yield isolated_home
+    # Writable again, so pytest can remove it.
+    isolated_home.chmod(0o700)
+    for path in isolated_home.iterdir():
+        path.chmod(0o600)
+
+
+def assert_refused_at_start(result: Result, home: Path, emulator) -> None:
+    assert result.code == 2, result.output
+    assert "cannot use the database" in result.stderr
+    assert f"Check that {home} is writable" in result.stderr
+    assert "Traceback" not in result.output
+    assert "listening" not in result.output  # it never took a webhook
+    assert emulator.messages == []
+
+
+async def test_read_only_database_file_fails_at_start(env, home: Path, emulator) -> None:
+    database = home / "sms.sqlite3"
+    Store.open(database).close()
+    database.chmod(0o400)
+    result = await run_gateway(env)
+    assert_refused_at_start(result, home, emulator)
+    assert "readonly database" in result.stderr
+
+
+async def test_read_only_folder_with_a_database_fails_at_start(env, home: Path, emulator) -> None:
+    # SQLite in WAL mode must create files next to the database: a folder it cannot write to
+    # makes the database unusable even though the file itself is writable.
+    Store.open(home / "sms.sqlite3").close()
+    home.chmod(0o500)
+    result = await run_gateway(env)
+    assert_refused_at_start(result, home, emulator)
+
+
+async def test_read_only_empty_folder_fails_at_start(env, home: Path, emulator) -> None:
+    home.chmod(0o500)
+    result = await run_gateway(env)
+    assert_refused_at_start(result, home, emulator)
+    assert not (home / "sms.sqlite3").exists()
+
+
+async def test_same_home_made_writable_starts(env, home: Path, emulator) -> None:
+    # The control: the same setup, writable, starts (so the refusals above are about writing).
+    home.chmod(0o700)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hermes_sms",
+        "gateway",
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=_drop_root_file_powers if os.geteuid() == 0 else None,
+    )
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(30):
+            while b"listening" not in (line := await process.stdout.readline()):
+                assert line, "the gateway exited instead of starting"
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+    assert (home / "sms.sqlite3").is_file()
