@@ -191,30 +191,46 @@ def parse_boolean(raw: str) -> bool:
     raise ValueError("")
 
 
+def _whole_number(raw: str) -> int:
+    # int() would also take "8_080" and non-ASCII digits, and its error message is Python's
+    # wording ("invalid literal for int()"): the expected form already says what is wanted.
+    text = raw.strip()
+    if not (text.isascii() and text.removeprefix("-").isdigit()):
+        raise ValueError("")
+    return int(text)
+
+
+def _decimal(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError("") from None
+
+
 def parse_port(raw: str) -> int:
     """A TCP port number, 1 to 65535; else ValueError."""
-    port = int(raw)
+    port = _whole_number(raw)
     if not 1 <= port <= 65535:
         raise ValueError("")
     return port
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    value = _whole_number(raw)
     if value < 1:
         raise ValueError("")
     return value
 
 
 def _non_negative_int(raw: str) -> int:
-    value = int(raw)
+    value = _whole_number(raw)
     if value < 0:
         raise ValueError("")
     return value
 
 
 def _non_negative_float(raw: str) -> float:
-    value = float(raw)
+    value = _decimal(raw)
     if not value >= 0 or value == float("inf"):
         raise ValueError("")
     return value

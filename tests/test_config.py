@@ -150,6 +150,29 @@ def test_bad_value_names_variable_and_expectation(
 
 
 @pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SMS_WEBHOOK_PORT", "eighty"),
+        ("SMS_WEBHOOK_PORT", "8_080"),
+        ("SMS_WEBHOOK_PORT", "٨٠٨٠"),  # Arabic-Indic digits: int() would take them
+        ("SMS_MAX_CONCURRENCY", "four"),
+        ("SMS_AGENT_HISTORY_TURNS", "1.5"),
+        ("SMS_DEBOUNCE_SECONDS", "two"),
+        ("SMS_RATE_LIMIT", "x/60"),
+    ],
+)
+def test_non_numbers_get_the_expected_form_not_python_wording(
+    isolated_home: Path, name: str, value: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(isolated_home, **{**GOOD, name: value}))
+    [problem] = info.value.problems
+    assert problem.startswith(f"{name} must be ")
+    assert "literal" not in problem and "could not convert" not in problem
+    assert problem.endswith(f"got {value!r}.")
+
+
+@pytest.mark.parametrize(
     ("name", "value", "reason"),
     [
         # A bad port in a URL used to pass and then fail as a network error, retried in vain.

@@ -83,6 +83,17 @@ def _warnings(settings: Settings) -> list[str]:
             "SMS_WEBHOOK_URL is not set: signatures are checked against the URL each request "
             "names, and delivery status callbacks are off."
         )
+    else:
+        from urllib.parse import urlsplit
+
+        from hermes_sms.gateway.paths import WEBHOOK_PATH
+
+        # A tunnel's bare URL is the usual slip: Twilio would post to "/" and get a 404.
+        if not urlsplit(settings.webhook_url).path.rstrip("/").endswith(WEBHOOK_PATH):
+            notes.append(
+                f"SMS_WEBHOOK_URL does not end in {WEBHOOK_PATH}, where the gateway listens: "
+                "Twilio's requests will not reach it unless a proxy rewrites the path."
+            )
     return notes
 
 

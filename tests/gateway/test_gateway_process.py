@@ -150,6 +150,25 @@ async def test_insecure_mode_warns_loudly(gateway_env) -> None:
     await gw.stop()
 
 
+@pytest.mark.parametrize(
+    ("webhook_url", "warned"),
+    [
+        ("https://abc.trycloudflare.com", True),  # a tunnel's bare URL, pasted as it is
+        ("https://example.com/sms", True),
+        ("https://abc.trycloudflare.com/webhooks/twilio", False),
+        ("https://example.com/base/webhooks/twilio/", False),
+    ],
+)
+async def test_webhook_url_path_that_misses_the_route_is_a_start_warning(
+    gateway_env, webhook_url: str, warned: bool
+) -> None:
+    gw = await spawn({**gateway_env, "SMS_WEBHOOK_URL": webhook_url})
+    await gw.wait_for("listening")
+    await gw.stop()  # everything said at start is in the output once it has stopped
+    said = [line for line in gw.lines if "does not end in /webhooks/twilio" in line]
+    assert bool(said) is warned, gw.lines
+
+
 async def test_unwritable_home_fails_at_start(gateway_env, tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("")
