@@ -27,7 +27,9 @@ class RedactingFormatter(logging.Formatter):
         line = super().format(record)
         for secret in self._secrets:
             line = line.replace(secret, "***")
-        return redact_text(line)
+        # One event, one line: text quoted from an agent or Twilio error may hold line breaks,
+        # which would make a forged-looking second "[sms]" line or split a grep.
+        return redact_text(line).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def configure_logging(
