@@ -163,24 +163,29 @@ async def test_senders_run_concurrently(start_gateway: StartGateway) -> None:
     assert gw.replies_to(BOB) == ["You said: from bob"]
 
 
-async def test_one_sender_is_handled_one_turn_at_a_time(start_gateway: StartGateway) -> None:
-    gw = await start_gateway()
-    in_flight = 0
-    most = 0
+class TurnCounter:
+    """An agent that answers like the default one and records how many turns ran at once."""
 
-    async def counting(messages):
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await asyncio.sleep(0.05)
-        in_flight -= 1
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.most = 0
+
+    async def __call__(self, messages: list[dict[str, str]]) -> str:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        await asyncio.sleep(0.05)  # long enough for a second turn to start if it could
+        self.in_flight -= 1
         return "You said: " + messages[-1]["content"]
 
-    gw.llm.responder = counting
+
+async def test_one_sender_is_handled_one_turn_at_a_time(start_gateway: StartGateway) -> None:
+    gw = await start_gateway()
+    turns = TurnCounter()
+    gw.llm.responder = turns
     for text in ("a", "/help", "b", "/help", "c"):
         await gw.text(text)
     await gw.settle()
-    assert most == 1
+    assert turns.most == 1
     replies = gw.replies_to(ALICE)
     assert replies[0] == "You said: a"
     assert [r for r in replies if r.startswith("You said")][-1].endswith("c")
@@ -234,21 +239,11 @@ async def test_history_keeps_only_the_last_turns(start_gateway: StartGateway) ->
 
 async def test_max_concurrency_bounds_turns_across_senders(start_gateway: StartGateway) -> None:
     gw = await start_gateway(SMS_MAX_CONCURRENCY="1")
-    in_flight = 0
-    most = 0
-
-    async def counting(messages):
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await asyncio.sleep(0.05)
-        in_flight -= 1
-        return "You said: " + messages[-1]["content"]
-
-    gw.llm.responder = counting
+    turns = TurnCounter()
+    gw.llm.responder = turns
     await asyncio.gather(gw.text("from alice"), gw.text("from bob", from_=BOB))
     await gw.settle()
-    assert most == 1
+    assert turns.most == 1
     assert gw.replies_to(ALICE) == ["You said: from alice"]
     assert gw.replies_to(BOB) == ["You said: from bob"]
 
