@@ -7,6 +7,7 @@ import asyncio
 import io
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +37,16 @@ def base_env(home: Path, **values: str) -> dict[str, str]:
     return env
 
 
-async def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> Result:
+async def run_cli(
+    *args: str,
+    env: dict[str, str],
+    stdin: str | None = None,
+    timeout: float = 60,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Result:
     """`python -m hermes_sms ARGS` in a subprocess, without blocking the event loop (the
-    Twilio emulator the command talks to runs on this loop)."""
+    Twilio emulator the command talks to runs on this loop). A command still running after
+    `timeout` is killed and fails the test; `preexec_fn` runs in the child before exec."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -48,10 +56,18 @@ async def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> 
         stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=preexec_fn,
     )
-    out, err = await asyncio.wait_for(
-        process.communicate(stdin.encode() if stdin is not None else None), timeout=60
-    )
+    try:
+        out, err = await asyncio.wait_for(
+            process.communicate(stdin.encode() if stdin is not None else None), timeout
+        )
+    except TimeoutError:
+        process.kill()
+        out, err = await process.communicate()
+        raise AssertionError(
+            f"`hermes-sms {' '.join(args)}` kept running: {out.decode()} {err.decode()}"
+        ) from None
     assert process.returncode is not None
     return Result(process.returncode, out.decode(), err.decode())
 

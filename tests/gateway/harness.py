@@ -103,7 +103,9 @@ class GatewayProcess:
         return await asyncio.wait_for(self.process.wait(), timeout=30)
 
 
-async def spawn(env: dict[str, str]) -> GatewayProcess:
+async def spawn(
+    env: dict[str, str], *, preexec_fn: Callable[[], None] | None = None
+) -> GatewayProcess:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -113,5 +115,6 @@ async def spawn(env: dict[str, str]) -> GatewayProcess:
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=preexec_fn,
     )
     return GatewayProcess(process, int(env["SMS_WEBHOOK_PORT"]))

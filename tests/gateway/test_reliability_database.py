@@ -8,20 +8,19 @@ CAP_DAC_READ_SEARCH): it is then refused exactly like any other user.
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from harness import ALICE, OUR_NUMBER, free_port
+from harness import ALICE, OUR_NUMBER, free_port, spawn
 
 from hermes_sms.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cli_helpers import Result, base_env
+from cli_helpers import Result, base_env, run_cli
 
 PR_CAPBSET_DROP = 24
 CAP_DAC_OVERRIDE = 1
@@ -40,25 +39,11 @@ def _drop_root_file_powers() -> None:
 async def run_gateway(env: dict[str, str]) -> Result:
     """`hermes-sms gateway` as an ordinary user would run it; bounded, killed if it keeps going
     (which would mean it started on a database it cannot write)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hermes_sms",
-        "gateway",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        preexec_fn=_drop_root_file_powers if os.geteuid() == 0 else None,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
-    except TimeoutError:
-        process.kill()
-        out, err = await process.communicate()
-        raise AssertionError(f"the gateway kept running: {out.decode()} {err.decode()}") from None
-    assert process.returncode is not None
-    return Result(process.returncode, out.decode(), err.decode())
+    return await run_cli("gateway", env=env, timeout=30, preexec_fn=_as_ordinary_user())
+
+
+def _as_ordinary_user() -> Callable[[], None] | None:
+    return _drop_root_file_powers if os.geteuid() == 0 else None
 
 
 @pytest.fixture
@@ -123,23 +108,9 @@ async def test_read_only_empty_folder_fails_at_start(env, home: Path, emulator) 
 async def test_same_home_made_writable_starts(env, home: Path, emulator) -> None:
     # The control: the same setup, writable, starts (so the refusals above are about writing).
     home.chmod(0o700)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hermes_sms",
-        "gateway",
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        preexec_fn=_drop_root_file_powers if os.geteuid() == 0 else None,
-    )
-    assert process.stdout is not None
+    gateway = await spawn(env, preexec_fn=_as_ordinary_user())
     try:
-        async with asyncio.timeout(30):
-            while b"listening" not in (line := await process.stdout.readline()):
-                assert line, "the gateway exited instead of starting"
+        await gateway.wait_for("listening", timeout=30)
     finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=30)
+        await gateway.stop()
     assert (home / "sms.sqlite3").is_file()
