@@ -165,9 +165,7 @@ class _Reader:
         try:
             return convert(raw)
         except ValueError as exc:
-            detail = f" ({exc})" if str(exc) else ""
-            # display_url: a password inside a URL must not reach the terminal.
-            self.problems.append(f"{name} must be {expected}, got {display_url(raw)!r}{detail}.")
+            self.problems.append(bad_value(name, raw, expected, exc))
             return default
 
     def number(self, name: str) -> str | None:
@@ -179,6 +177,14 @@ class _Reader:
         except PhoneNumberError as exc:
             self.problems.append(f"{name} must be a phone number in E.164 form: {exc}.")
             return None
+
+
+def bad_value(name: str, raw: str, expected: str, error: ValueError) -> str:
+    """The sentence for a value that does not parse: what `name` must be, what it got, and
+    why when the parser said (a variable here, a command-line option in the CLI)."""
+    detail = f" ({error})" if str(error) else ""
+    # display_url: a password inside a URL must not reach the terminal.
+    return f"{name} must be {expected}, got {display_url(raw)!r}{detail}."
 
 
 def parse_boolean(raw: str) -> bool:
@@ -274,6 +280,9 @@ def parse_base_url(raw: str) -> str:
 
 # A host name (RFC 1123 labels) or an IPv4/IPv6 address: what a server can listen on.
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+LISTEN_HOST_EXPECTED = "an address to listen on, such as 0.0.0.0, 127.0.0.1 or ::"
 
 
 def parse_listen_host(raw: str) -> str:
@@ -428,7 +437,7 @@ def parse_settings(
             "SMS_WEBHOOK_HOST",
             "0.0.0.0",
             parse_listen_host,
-            "an address to listen on, such as 0.0.0.0, 127.0.0.1 or ::",
+            LISTEN_HOST_EXPECTED,
         ),
         webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, parse_port, "a port number (1-65535)"),
         webhook_url=reader.parse("SMS_WEBHOOK_URL", None, parse_http_url, "an http(s) URL"),

@@ -48,17 +48,13 @@ def gateway_command(
 
 def _listen_host_option(raw: str) -> str:
     """`--host` checked as SMS_WEBHOOK_HOST is, with the same message naming the option."""
-    from hermes_sms.config import parse_listen_host
-    from hermes_sms.masking import display_url
+    from hermes_sms.config import LISTEN_HOST_EXPECTED, bad_value, parse_listen_host
 
     try:
         return parse_listen_host(raw)
     except ValueError as exc:
-        detail = f" ({exc})" if str(exc) else ""
         raise CliError(
-            "--host must be an address to listen on, such as 0.0.0.0, 127.0.0.1 or ::, "
-            f"got {display_url(raw)!r}{detail}.",
-            ExitStatus.USAGE,
+            bad_value("--host", raw, LISTEN_HOST_EXPECTED, exc), ExitStatus.USAGE
         ) from None
 
 
