@@ -307,3 +307,21 @@ async def test_numbers_inside_logged_text_are_redacted(start_gateway: StartGatew
     (line,) = [ln for ln in gw.log.splitlines() if "agent failed for" in ln]
     assert "cannot call 555***4567 or +4420***0958" in line
     assert "5501" not in line and "7946" not in line
+
+
+async def test_a_bug_answers_500_without_a_stack_trace(start_gateway: StartGateway) -> None:
+    """The last line of defence: an exception nobody expected is logged in one redacted line
+    and answered with a bare 500 (Twilio then retries), never a traceback."""
+    gw = await start_gateway()
+
+    def broken(messages):
+        raise RuntimeError(f"bug while storing a message from {ALICE}")
+
+    gw.store.record_inbound_batch = broken  # the store misbehaves; the routes are under test
+    result = await gw.text("hello")
+    assert result.status == 500
+    assert result.text == "internal error"
+    assert "Traceback" not in result.text + gw.log
+    assert "internal error on /webhooks/twilio: RuntimeError: bug while storing" in gw.log
+    assert ALICE not in gw.log and "+1555***0002" in gw.log
+    assert (await gw.text("hi", sign=False)).status == 403  # and it keeps serving
