@@ -257,6 +257,16 @@ class Store:
                 for message in messages
             ]
 
+    def inbound_lookup(self, message_sid: str, sender: str) -> tuple[bool, bool]:
+        """(this MessageSid is already stored, `sender` is opted out): one query for the two
+        questions every webhook asks, as they are half the cost of its reads."""
+        row = self._db.execute(
+            "SELECT EXISTS(SELECT 1 FROM inbound WHERE message_sid = ?),"
+            " EXISTS(SELECT 1 FROM opt_outs WHERE number = ?)",
+            (message_sid, sender),
+        ).fetchone()
+        return bool(row[0]), bool(row[1])
+
     def has_inbound(self, message_sid: str) -> bool:
         row = self._db.execute(
             "SELECT 1 FROM inbound WHERE message_sid = ?", (message_sid,)

@@ -207,3 +207,12 @@ def test_read_only_database_fails_at_open(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError):
         store.record_inbound("SM1", ALICE, "x")
     connection.close()
+
+
+def test_inbound_lookup_answers_both_questions(store: Store) -> None:
+    assert store.inbound_lookup("SM1", ALICE) == (False, False)
+    store.record_inbound("SM1", ALICE, "hi", ())
+    assert store.inbound_lookup("SM1", ALICE) == (True, False)
+    store.set_opted_out(ALICE, True, "STOP")
+    assert store.inbound_lookup("SM2", ALICE) == (False, True)
+    assert store.inbound_lookup("SM1", BOB) == (True, False)

@@ -116,14 +116,15 @@ class InboundHandler:
         if not self.is_authorised(sender):
             self._log.info("ignored message from %s: not in SMS_ALLOWED_USERS", who)
             return Outcome.UNAUTHORISED
-        if self._store.has_inbound(form.message_sid):
+        seen, opted_out = self._store.inbound_lookup(form.message_sid, sender)
+        if seen:
             self._log.info("ignored repeated delivery %s from %s", form.message_sid, who)
             return Outcome.DUPLICATE
 
         keyword = carrier_keyword(form.body)
         if keyword is not None:
             return self._keyword(form, sender, keyword)
-        if self._store.is_opted_out(sender):
+        if opted_out:
             self._ignore(form, sender, "sender opted out; text START to opt back in")
             self._log.info("ignored message from %s: opted out (START opts back in)", who)
             return Outcome.STILL_OPTED_OUT
