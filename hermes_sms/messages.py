@@ -20,6 +20,20 @@ EMPTY_MESSAGE = "The message is empty after formatting; nothing to send."
 SEND_FAILED = "Twilio did not accept part {index} of {total}: {error}"
 SEND_PARTIAL = "Parts 1 to {sent} were sent before the failure; they are not sent again."
 STDIN_IS_TTY = "Reading the message from the terminal: finish with Ctrl-D."
+RECIPIENT_OPTED_OUT = (
+    "{who} has opted out of messages from this number ({how} on {date}); nothing was sent. "
+    "Carriers forbid messaging them until they text START."
+)
+RECIPIENT_OPTED_OUT_DRY_RUN = (
+    "Note: {who} has opted out ({how} on {date}); a real send would be refused."
+)
+
+
+def opt_out_how(reason: str) -> str:
+    """How an opt-out came about, from the reason the gateway stored."""
+    if reason == "21610":
+        return "Twilio reported error 21610"
+    return f"texted {reason}" if reason else "opted out"
 
 
 def config_problems(problems: list[str]) -> str:

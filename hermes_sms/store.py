@@ -19,7 +19,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -523,6 +523,32 @@ class Store:
             f"SELECT COUNT(*) FROM {table} WHERE {clause}", tuple(where.values())
         ).fetchone()
         return int(row[0])
+
+
+@dataclass(frozen=True)
+class OptOut:
+    number: str
+    since: float  # epoch seconds
+    reason: str  # the keyword the person texted (STOP, ...) or Twilio's error code 21610
+
+
+def read_opt_out(path: Path, number: str) -> OptOut | None:
+    """The opt-out the gateway recorded for `number` in the database at `path`, if any.
+
+    For commands other than the gateway (`hermes-sms send`): opens the file read-only and never
+    creates it. None when there is no such record, no database or an unreadable one; then
+    Twilio's own block (error 21610) still stops the message.
+    """
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            row = db.execute(
+                "SELECT opted_out_at, reason FROM opt_outs WHERE number = ?", (number,)
+            ).fetchone()
+    except sqlite3.Error:
+        return None
+    return OptOut(number, float(row[0]), str(row[1])) if row else None
 
 
 def _media_json(media: Sequence[tuple[str, str]]) -> str:

@@ -305,3 +305,69 @@ def test_reading_from_a_terminal_says_how_to_finish(isolated_home) -> None:
     assert result.code == 0, result.output
     assert "Ctrl-D" in result.stderr
     assert "typed at the prompt" in result.stdout
+
+
+def _opt_out(home: Path, number: str, reason: str) -> None:
+    """What the gateway records when `number` texts STOP (or Twilio answers 21610)."""
+    from hermes_sms.home import DATABASE_NAME
+    from hermes_sms.store import Store
+
+    store = Store.open(home / DATABASE_NAME)
+    try:
+        store.set_opted_out(number, True, reason)
+    finally:
+        store.close()
+
+
+async def test_opted_out_recipient_gets_nothing_exit_1(send_env, emulator, isolated_home) -> None:
+    _opt_out(isolated_home, ALICE, "STOP")
+    result = await run_cli("send", "--to", ALICE, "are you there?", env=send_env)
+    assert result.code == 1, result.output
+    assert "+1555***0002 has opted out" in result.stderr
+    assert "texted STOP on " in result.stderr and "START" in result.stderr
+    assert emulator.requests == []
+    assert ALICE not in result.output
+
+
+async def test_opt_out_from_twilio_error_21610_is_named(send_env, emulator, isolated_home) -> None:
+    _opt_out(isolated_home, ALICE, "21610")
+    result = await run_cli("send", "--to", ALICE, "hello", env=send_env)
+    assert result.code == 1
+    assert "Twilio reported error 21610" in result.stderr
+    assert emulator.requests == []
+
+
+async def test_opted_back_in_recipient_is_sent_to(send_env, emulator, isolated_home) -> None:
+    from hermes_sms.home import DATABASE_NAME
+    from hermes_sms.store import Store
+
+    _opt_out(isolated_home, ALICE, "STOP")
+    store = Store.open(isolated_home / DATABASE_NAME)
+    store.set_opted_out(ALICE, False)
+    store.close()
+    result = await run_cli("send", "--to", ALICE, "welcome back", env=send_env)
+    assert result.code == 0, result.output
+    assert [m["body"] for m in emulator.messages] == ["welcome back"]
+
+
+def test_dry_run_notes_the_opt_out_and_exits_0(isolated_home) -> None:
+    _opt_out(isolated_home, ALICE, "STOPALL")
+    result = run_in_process("send", "--dry-run", "--to", ALICE, "hi", env=base_env(isolated_home))
+    assert result.code == 0
+    assert "+1555***0002 has opted out (texted STOPALL on " in result.stderr
+
+
+async def test_unreadable_gateway_database_does_not_block_send(
+    send_env, emulator, isolated_home
+) -> None:
+    # Not a database: send cannot tell, so it sends (Twilio's own 21610 block still applies).
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "sms.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    result = await run_cli("send", "--to", ALICE, "hi", env=send_env)
+    assert result.code == 0, result.output
+    assert len(emulator.messages) == 1
+
+
+def test_send_never_creates_the_gateway_database(isolated_home) -> None:
+    run_in_process("send", "--dry-run", "--to", ALICE, "hi", env=base_env(isolated_home))
+    assert not (isolated_home / "sms.sqlite3").exists()

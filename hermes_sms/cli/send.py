@@ -15,6 +15,7 @@ from hermes_sms.cli.exit_status import ExitStatus
 if TYPE_CHECKING:
     from hermes_sms.config import Settings
     from hermes_sms.sending import SentPart
+    from hermes_sms.store import OptOut
     from hermes_sms.text import SmsPlan
 
 HELP = """Send an SMS to a number, or to the home channel.
@@ -25,7 +26,8 @@ The message is converted from markdown to plain text, look-alike characters are 
 so it stays in the cheaper GSM-7 encoding (SMS_ENCODING=smart), and long text is split into
 parts of at most 1600 characters, each marked (1/3), (2/3), ...
 
-Exit status: 0 sent; 1 Twilio refused or kept failing; 2 usage or configuration error.
+Exit status: 0 sent; 1 not sent (the recipient opted out, or Twilio refused or kept
+failing); 2 usage or configuration error.
 """
 
 
@@ -62,11 +64,40 @@ def send_command(
     if not plan.parts:
         raise CliError(messages.EMPTY_MESSAGE, ExitStatus.USAGE)
 
+    opt_out = _opt_out(settings, recipient)
     if dry_run:
+        if opt_out is not None:
+            env.console(stderr=True).print(opt_out_text(opt_out, dry_run=True), markup=False)
         _render(env, plan, recipient, sent=None, json_output=json_output)
         return ExitStatus.SUCCESS
     assert recipient is not None
+    if opt_out is not None:
+        # Checked here, not left to Twilio's 21610: the reason (and the fix) is ours to give.
+        raise CliError(opt_out_text(opt_out, dry_run=False), ExitStatus.ERROR)
     return _send(env, settings, recipient, plan, json_output)
+
+
+def _opt_out(settings: Settings, recipient: str | None) -> OptOut | None:
+    """The gateway's opt-out record for the recipient (STOP or error 21610), if it has one."""
+    if recipient is None:
+        return None
+    from hermes_sms.home import DATABASE_NAME
+    from hermes_sms.store import read_opt_out
+
+    return read_opt_out(settings.home / DATABASE_NAME, recipient)
+
+
+def opt_out_text(opt_out: OptOut, *, dry_run: bool) -> str:
+    import time
+
+    from hermes_sms.phone import redact
+
+    template = messages.RECIPIENT_OPTED_OUT_DRY_RUN if dry_run else messages.RECIPIENT_OPTED_OUT
+    return template.format(
+        who=redact(opt_out.number),
+        how=messages.opt_out_how(opt_out.reason),
+        date=time.strftime("%Y-%m-%d", time.localtime(opt_out.since)),
+    )
 
 
 def _recipient(to: str | None, settings: Settings, *, required: bool) -> str | None:

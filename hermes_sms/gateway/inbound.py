@@ -114,6 +114,11 @@ class InboundHandler:
             self._log.info("ignored message from our own number %s (echo)", who)
             return Outcome.ECHO
         if not self.is_authorised(sender):
+            keyword = carrier_keyword(form.body)
+            if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
+                # Still recorded: the number may be allowed later, or be a `send` recipient,
+                # and nothing may ever go to a number that texted STOP.
+                return self._keyword(form, sender, keyword, suffix=" (not in SMS_ALLOWED_USERS)")
             self._log.info("ignored message from %s: not in SMS_ALLOWED_USERS", who)
             return Outcome.UNAUTHORISED
         seen, opted_out = self._store.inbound_lookup(form.message_sid, sender)
@@ -150,7 +155,9 @@ class InboundHandler:
             form.message_sid, sender, form.body, form.media, state=IGNORED, note=note
         )
 
-    def _keyword(self, form: InboundForm, sender: str, keyword: Keyword) -> Outcome:
+    def _keyword(
+        self, form: InboundForm, sender: str, keyword: Keyword, *, suffix: str = ""
+    ) -> Outcome:
         who = redact(sender)
         word = form.body.strip().upper()
         # Twilio answers these keywords itself; a reply from us would be a second, paid message.
@@ -166,9 +173,9 @@ class InboundHandler:
             return Outcome.DUPLICATE
         if keyword is Keyword.OPT_OUT:
             extra = f"; {dropped} unsent part(s) dropped" if dropped else ""
-            self._log.info("%s opted out (%s)%s", who, word, extra)
+            self._log.info("%s opted out (%s)%s%s", who, word, suffix, extra)
         elif keyword is Keyword.OPT_IN:
-            self._log.info("%s opted back in (%s)", who, word)
+            self._log.info("%s opted back in (%s)%s", who, word, suffix)
         else:
             self._log.info("ignored %s from %s: Twilio answers it", word, who)
         return outcome

@@ -158,6 +158,22 @@ async def test_stranger_gets_no_agent_and_no_sms(start_gateway: StartGateway) ->
     assert "+15550100099" not in gw.log
 
 
+async def test_stranger_stop_and_start_are_still_recorded(start_gateway: StartGateway) -> None:
+    """Nothing may ever go to a number that texted STOP, even one allowed only later."""
+    gw = await start_gateway()
+    assert (await gw.text("STOP", from_=STRANGER)).status == 200
+    await nothing_happened(gw)
+    assert gw.store.is_opted_out(STRANGER)
+    assert "+1555***0099 opted out (STOP) (not in SMS_ALLOWED_USERS)" in gw.log
+    await gw.text("start", from_=STRANGER)
+    await nothing_happened(gw)
+    assert not gw.store.is_opted_out(STRANGER)
+    assert "+1555***0099 opted back in (START) (not in SMS_ALLOWED_USERS)" in gw.log
+    await gw.text("HELP", from_=STRANGER)  # not an opt-out: just ignored, like any text
+    await nothing_happened(gw)
+    assert "+15550100099" not in gw.log
+
+
 async def test_allowlist_written_with_spaces_and_dashes(start_gateway: StartGateway) -> None:
     gw = await start_gateway(SMS_ALLOWED_USERS="+1 (555) 010-0099")
     await gw.text("now I'm allowed", from_=STRANGER)
