@@ -73,6 +73,11 @@ def test_septet_count() -> None:
         ("a\u00a0b\u2002c\u2009d\u202fe\u205ff\u3000g\th\u1680i", "a b c d e f g h i"),
         ("zero\u200bwidth\u2060joined\ufeffsoft\u00adhyphen", "zerowidthjoinedsofthyphen"),
         ("line\u2028next", "line\nnext"),
+        # From Twilio's Smart Encoding list: modifier letters and quotation ornaments.
+        ("ʺaˮ ❝b❞ 〟c⹂ ❠d", '"a" "b" "c" "d'),
+        ("ʻaˈ ʽbʹ ˊcˋ ❛d❜ ❟e", "'a' 'b' 'c' 'd' 'e"),
+        ("a﹘b﹣c︱d︲e", "a-b-c-d-e"),
+        ("wait‥ 1․5", "wait.. 1.5"),
     ],
 )
 def test_lookalikes_replaced(src: str, expected: str) -> None:

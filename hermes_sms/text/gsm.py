@@ -71,11 +71,12 @@ def septet_count(text: str) -> int:
 def _build_lookalikes() -> dict[str, str]:
     table: dict[str, str] = {}
     for chars, plain in (
-        ("«»“”„‟″〝〞", '"'),
+        # With the modifier letters and ornaments of Twilio's own Smart Encoding list.
+        ("«»“”„‟″〝〞〟⹂ʺˮ❝❞❠", '"'),
         # The backtick is ASCII but not GSM-7; the prime and acute accent are apostrophes
         # typed on the wrong key.
-        ("‘’‛′´`ʼ‚‹›", "'"),
-        ("‐‑‒–—―−", "-"),
+        ("‘’‛′´`ʼ‚‹›ʻˈʽʹˊˋ❛❜❟", "'"),
+        ("‐‑‒–—―−﹘﹣︱︲", "-"),
         # A bullet or middle dot is a list marker or a separator ("a · b"): a hyphen reads
         # right in both uses, a full stop would not.
         ("•‣◦⁃∙·", "-"),
@@ -83,7 +84,7 @@ def _build_lookalikes() -> dict[str, str]:
         ("×", "x"),
     ):
         table.update(dict.fromkeys(chars, plain))
-    table.update({"…": "...", "½": "1/2", "¼": "1/4", "¾": "3/4", "‼": "!!"})
+    table.update({"…": "...", "‥": "..", "․": ".", "½": "1/2", "¼": "1/4", "¾": "3/4", "‼": "!!"})
     # Arrows are how models write steps and mappings ("Settings → Privacy"); the ASCII arrow
     # reads the same on a phone.
     table.update({"→": "->", "←": "<-", "↔": "<->", "⇒": "=>", "⇐": "<=", "⇔": "<=>"})
