@@ -44,6 +44,14 @@ def config_problems(problems: list[str]) -> str:
     return header + "".join(f"\n  - {problem}" for problem in problems)
 
 
+# Appended to the gateway's "rejected webhook" log line.
+SHARED_KEY_SIGNATURE = (
+    "; the request says it is signed with a webhook SharedKey"
+    " (X-Twilio-Webhooks-Signature-Settings), which the gateway cannot check: it verifies"
+    " signatures made with TWILIO_AUTH_TOKEN"
+)
+
+
 # --- SMS texts the gateway sends (kept short: every segment is paid for) -------------------
 RATE_LIMIT_NOTICE = "You're sending messages faster than I can answer. Please wait a few minutes."
 AGENT_APOLOGY = "Sorry, I couldn't answer that just now. Please try again in a moment."

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from multidict import MultiDict
 
-from hermes_sms import __version__
+from hermes_sms import __version__, messages
 from hermes_sms.config import Settings
 from hermes_sms.gateway.inbound import InboundHandler, MalformedWebhook, parse_form
 from hermes_sms.gateway.paths import HEALTH_PATH, SERVICE_NAME, STATUS_PATH, WEBHOOK_PATH
@@ -23,7 +23,11 @@ from hermes_sms.gateway.urlencoded import parse_form_body
 from hermes_sms.gateway.verify import public_url
 from hermes_sms.phone import redact
 from hermes_sms.store import Store
-from hermes_sms.twilio.signature import SIGNATURE_HEADER, is_valid_signature
+from hermes_sms.twilio.signature import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    is_valid_signature,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -77,7 +81,14 @@ class WebhookRoutes:
             signature = request.headers.get(SIGNATURE_HEADER)
             if not is_valid_signature(self._twilio.auth_token, url, fields, signature):
                 why = "missing" if not signature else "invalid"
-                self._log.warning("rejected webhook: %s X-Twilio-Signature (for %s)", why, url)
+                hint = (
+                    messages.SHARED_KEY_SIGNATURE
+                    if signature and request.headers.get(SIGNATURE_SETTINGS_HEADER)
+                    else ""
+                )
+                self._log.warning(
+                    "rejected webhook: %s X-Twilio-Signature (for %s)%s", why, url, hint
+                )
                 raise web.HTTPForbidden(text="invalid signature")
         account = fields.get("AccountSid")
         if account != self._twilio.account_sid:

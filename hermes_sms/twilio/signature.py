@@ -14,9 +14,18 @@ from typing import Any
 
 from multidict import MultiDict
 
-__all__ = ["SIGNATURE_HEADER", "compute_signature", "is_valid_signature", "normalize_params"]
+__all__ = [
+    "SIGNATURE_HEADER",
+    "SIGNATURE_SETTINGS_HEADER",
+    "compute_signature",
+    "is_valid_signature",
+    "normalize_params",
+]
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+# Present when Twilio signed the webhook with a webhook SharedKey (`key=…,algorithm=…`) rather
+# than the account's auth token; such a signature cannot be checked with TWILIO_AUTH_TOKEN.
+SIGNATURE_SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
 
 
 class _MultiValues(dict[str, list[str]]):

@@ -341,3 +341,33 @@ async def test_a_bug_answers_500_without_a_stack_trace(start_gateway: StartGatew
     assert "internal error on /webhooks/twilio: RuntimeError: bug while storing" in gw.log
     assert ALICE not in gw.log and "+1555***0002" in gw.log
     assert (await gw.text("hi", sign=False)).status == 403  # and it keeps serving
+
+
+async def test_shared_key_signature_is_refused_with_the_reason(start_gateway: StartGateway) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    gw = await start_gateway()
+    params, _ = signed_form(gw, gw.webhook_url)
+    payload = gw.webhook_url + "".join(k + params[k] for k in sorted(params))
+    digest = hmac.new(b"some-shared-key-secret", payload.encode(), hashlib.sha256).digest()
+    headers = {
+        "X-Twilio-Signature": base64.b64encode(digest).decode(),
+        "X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256",
+    }
+    status, _ = await post_raw(gw.webhook_url, _encode(params), {**headers, **FORM})
+    assert status == 403
+    await nothing_happened(gw)
+    assert "invalid X-Twilio-Signature" in gw.log
+    assert "signed with a webhook SharedKey" in gw.log
+
+
+async def test_auth_token_signature_passes_whatever_the_settings_header(
+    start_gateway: StartGateway,
+) -> None:
+    gw = await start_gateway()
+    params, headers = signed_form(gw, gw.webhook_url)
+    headers["X-Twilio-Webhooks-Signature-Settings"] = "algorithm=HMAC_SHA1"
+    status, _ = await post_raw(gw.webhook_url, _encode(params), {**headers, **FORM})
+    assert status == 200
