@@ -38,3 +38,25 @@ def test_secrets_and_numbers_in_messages_are_hidden(stream: io.StringIO) -> None
     line = stream.getvalue()
     assert TOKEN not in line and "***" in line
     assert "010-0004" not in line
+
+
+def test_lean_records_log_the_same_lines() -> None:
+    """The gateway's process-wide logging switches change nothing a line shows. In a child
+    process, because they are process-wide."""
+    import subprocess
+    import sys
+
+    script = (
+        "import io, logging\n"
+        "from hermes_sms.logs import configure_logging, get_logger, skip_unused_record_fields\n"
+        "skip_unused_record_fields()\n"
+        f"out = io.StringIO(); configure_logging(out, secrets=[{TOKEN!r}])\n"
+        f"get_logger('gateway').info('received SM1 from +15550100002 with %s', {TOKEN!r})\n"
+        "get_logger('gateway').warning('two\\nlines')\n"
+        "assert logging.getLogger('x').makeRecord('x', 20, None, 0, 'm', (), None).thread is None\n"
+        "print(out.getvalue(), end='')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout == "[sms] received SM1 from +1555***0002 with ***\n[sms] two\\nlines\n"

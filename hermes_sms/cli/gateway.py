@@ -33,7 +33,7 @@ def gateway_command(
     import asyncio
 
     from hermes_sms.config import load_settings
-    from hermes_sms.logs import configure_logging
+    from hermes_sms.logs import configure_logging, skip_unused_record_fields
 
     env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     if host is not None:
@@ -42,6 +42,7 @@ def gateway_command(
     twilio = settings.require_twilio()
     secrets = [twilio.auth_token, settings.agent.api_key or ""]
     log = configure_logging(env.stdout, secrets=secrets)
+    skip_unused_record_fields()
     asyncio.run(_serve(settings, log, host, port))
     return ExitStatus.SUCCESS
 
