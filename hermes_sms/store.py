@@ -267,12 +267,6 @@ class Store:
         ).fetchone()
         return bool(row[0]), bool(row[1])
 
-    def has_inbound(self, message_sid: str) -> bool:
-        row = self._db.execute(
-            "SELECT 1 FROM inbound WHERE message_sid = ?", (message_sid,)
-        ).fetchone()
-        return row is not None
-
     def pending_inbound(self, sender: str) -> list[InboundMessage]:
         rows = self._db.execute(
             "SELECT * FROM inbound WHERE state = ? AND sender = ? ORDER BY id", (PENDING, sender)

@@ -67,13 +67,13 @@ def send_command(
     opt_out = _opt_out(settings, recipient)
     if dry_run:
         if opt_out is not None:
-            env.console(stderr=True).print(opt_out_text(opt_out, dry_run=True), markup=False)
+            env.console(stderr=True).print(_opt_out_text(opt_out, dry_run=True), markup=False)
         _render(env, plan, recipient, sent=None, json_output=json_output)
         return ExitStatus.SUCCESS
     assert recipient is not None
     if opt_out is not None:
         # Checked here, not left to Twilio's 21610: the reason (and the fix) is ours to give.
-        raise CliError(opt_out_text(opt_out, dry_run=False), ExitStatus.ERROR)
+        raise CliError(_opt_out_text(opt_out, dry_run=False), ExitStatus.ERROR)
     return _send(env, settings, recipient, plan, json_output)
 
 
@@ -87,7 +87,7 @@ def _opt_out(settings: Settings, recipient: str | None) -> OptOut | None:
     return read_opt_out(settings.home / DATABASE_NAME, recipient)
 
 
-def opt_out_text(opt_out: OptOut, *, dry_run: bool) -> str:
+def _opt_out_text(opt_out: OptOut, *, dry_run: bool) -> str:
     import time
 
     from hermes_sms.phone import redact
