@@ -7,9 +7,11 @@ variable and what it expects.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +62,13 @@ def is_messaging_service_sid(value: str) -> bool:
 class ConfigError(Exception):
     """One or more configuration problems; `problems` lists each as a full sentence."""
 
-    def __init__(self, problems: list[str], env_path: Path | None = None) -> None:
+    def __init__(
+        self, problems: list[str], env_path: Path | None = None, *, setup_can_fix: bool = True
+    ) -> None:
         self.problems = problems
         self.env_path = env_path
+        # False when the folder or the file itself is unusable: setup would meet it too.
+        self.setup_can_fix = setup_can_fix
         super().__init__(messages.config_problems(problems))
 
 
@@ -124,28 +130,78 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
     """The merged configuration: `$HERMES_HOME/.env` overlaid by the process environment.
 
     Empty values count as unset, so `TWILIO_PHONE_NUMBER=` in the environment does not hide
-    the value in the file. The process environment is never modified.
+    the value in the file. The process environment is never modified. A HERMES_HOME that is
+    not a readable folder, or a file that is not readable text in .env syntax, is a
+    ConfigError: a setting silently missing would be reported as "not set" instead.
     """
     env = dict(os.environ if environ is None else environ)
     merged: dict[str, str] = {}
     path = env_file(env)
-    if path.is_file():
-        # Imported here: python-dotenv is only needed when a file exists.
-        from dotenv import dotenv_values
-
-        try:
-            # interpolate=False: a token or password containing "${" must be read as written.
-            file_values = dotenv_values(path, interpolate=False)
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-            raise ConfigError([f"cannot read {path}: {reason}."], path) from None
-        for key, value in file_values.items():
+    text = _read_env_text(hermes_home(env), path)
+    if text is not None:
+        for key, value in _parse_env_text(text, path).items():
             if value is not None and value.strip():
                 merged[key] = value.strip()
     for key, value in env.items():
         if value.strip():
             merged[key] = value.strip()
     return merged
+
+
+def _read_env_text(home: Path, path: Path) -> str | None:
+    """The text of the .env file at `path` in `home`; None when there is none."""
+    try:
+        if not stat.S_ISDIR(home.stat().st_mode):
+            raise ConfigError(
+                [messages.HOME_NOT_A_DIRECTORY.format(home=home) + "."], path, setup_can_fix=False
+            )
+        info = path.stat()
+    except FileNotFoundError:
+        return None  # no folder yet, or no file in it: settings come from the environment
+    except NotADirectoryError:
+        # A file where a folder of the path should be ("HERMES_HOME=~/notes.txt/hermes").
+        raise ConfigError(
+            [messages.HOME_NOT_A_DIRECTORY.format(home=home) + " (part of its path is a file)."],
+            path,
+            setup_can_fix=False,
+        ) from None
+    except OSError as exc:
+        # The folder itself: a file inside it that we cannot read fails at the read below.
+        reason = exc.strerror or exc.__class__.__name__
+        problem = messages.HOME_UNREADABLE.format(home=home, reason=reason) + "."
+        raise ConfigError([problem], path, setup_can_fix=False) from None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise ConfigError([f"cannot read {path}: {reason}."], path, setup_can_fix=False) from None
+
+
+def _parse_env_text(text: str, path: Path) -> dict[str, str | None]:
+    """The keys of a .env file's `text`, literally (as `dotenv_values(interpolate=False)`).
+
+    dotenv_values skips a line it cannot parse and only logs a warning that names neither the
+    file nor the key, so the variable then reads as not set. Its parser reports such lines,
+    and without the warning: each becomes a problem naming the file and the line.
+    """
+    # Imported here: python-dotenv is only needed when a file exists.
+    from dotenv.parser import parse_stream
+
+    values: dict[str, str | None] = {}
+    problems = []
+    # No interpolation: a token or password containing "${" must be read as written.
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            problems.append(
+                messages.ENV_FILE_SYNTAX.format(path=path, line=binding.original.line) + "."
+            )
+        elif binding.key is not None:
+            values[binding.key] = binding.value
+    if problems:
+        raise ConfigError(problems, path, setup_can_fix=False)
+    return values
 
 
 class _Reader:
@@ -211,6 +267,9 @@ def _decimal(raw: str) -> float:
         return float(raw)
     except ValueError:
         raise ValueError("") from None
+
+
+PORT_EXPECTED = "a port number (1-65535)"
 
 
 def parse_port(raw: str) -> int:
@@ -439,7 +498,7 @@ def parse_settings(
             parse_listen_host,
             LISTEN_HOST_EXPECTED,
         ),
-        webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, parse_port, "a port number (1-65535)"),
+        webhook_port=reader.parse("SMS_WEBHOOK_PORT", 8080, parse_port, PORT_EXPECTED),
         webhook_url=reader.parse("SMS_WEBHOOK_URL", None, parse_http_url, "an http(s) URL"),
         allowed_users=allowed,
         allow_all_users=reader.parse("SMS_ALLOW_ALL_USERS", False, parse_boolean, "true or false"),

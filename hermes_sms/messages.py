@@ -12,12 +12,40 @@ MISSING_VARIABLE = "{name} is not set ({meaning})."
 CONFIG_PROBLEMS_HEADER = "The configuration has a problem:"
 CONFIG_PROBLEMS_HEADER_PLURAL = "The configuration has {count} problems:"
 
+# $HERMES_HOME itself (hermes_sms.home, hermes_sms.config). Without a final period: callers
+# append their own sentence or period.
+HOME_NOT_A_DIRECTORY = "HERMES_HOME {home} is not a directory"
+HOME_UNREADABLE = (
+    "cannot read HERMES_HOME {home}: {reason}; it must be a folder of yours "
+    "(`chmod 700 {home}`), or point HERMES_HOME at another one"
+)
+HOME_CANNOT_CREATE = "cannot create HERMES_HOME {home}: {reason}"
+HOME_CANNOT_USE = "cannot use HERMES_HOME {home}: {reason}"
+HOME_SHARED = (
+    "HERMES_HOME {home} is shared with other users (mode {mode:04o}), so it cannot hold your "
+    "auth token and messages: point HERMES_HOME (or --home) at a private directory of your "
+    "own, such as ~/.hermes"
+)
+HOME_NOT_YOURS = (
+    "HERMES_HOME {home} belongs to {owner}, not to you, so you cannot write to it or make it "
+    "private: point HERMES_HOME (or --home) at a directory of your own, such as ~/.hermes"
+)
+HOME_TIGHTENED = "Tightened {home} from {old:04o} to 0700, so only you can read what it holds."
+ENV_FILE_SYNTAX = (
+    "{path}, line {line}: not a NAME=value setting (an unclosed quote?); fix or remove it"
+)
+
 NO_RECIPIENT = "No recipient: pass --to NUMBER or set SMS_HOME_CHANNEL (for example in {env_file})."
 NO_MESSAGE = "No message: give it as an argument, or pipe it in with `-`."
 NOT_UTF8 = "The message is not UTF-8 text; convert it first (for example with iconv)."
 STDIN_UNREADABLE = "Cannot read the message from standard input: {reason}."
 EMPTY_MESSAGE = "The message is empty after formatting; nothing to send."
 SEND_FAILED = "Twilio did not accept part {index} of {total}: {error}"
+SEND_NO_ANSWER = "Part {index} of {total} was not sent: {error}"
+SEND_IN_DOUBT = (
+    "Twilio may have received part {index} before the answer was lost: check its message log "
+    "(Twilio console → Monitor → Messaging) before sending it again."
+)
 SEND_PARTIAL = "Parts 1 to {sent} were sent before the failure; they are not sent again."
 STDIN_IS_TTY = "Reading the message from the terminal: finish with Ctrl-D."
 RECIPIENT_OPTED_OUT = (
@@ -65,6 +93,14 @@ CHAT_HELP = (
 MEDIA_LINE = "[attachment {index}: {content_type} {url}]"
 
 
+# --- `hermes-sms demo` ---------------------------------------------------------------------
+DEMO_TEXTS_NEED_SCRIPT = (
+    "Texts on the command line are sent only with --script: did you mean `{suggestion}`? "
+    "Without it, the demo asks for each text."
+)
+DEMO_CANNOT_START = "The demo could not start: {error}"
+
+
 # --- `hermes-sms setup` (the setup wizard) ------------------------------------------------
 SETUP_INTRO = (
     "hermes-sms setup writes {env_file}.\n"
@@ -75,6 +111,10 @@ SETUP_NOTHING_WRITTEN = "Nothing was written."
 SETUP_MISSING = "Missing required values (give them as flags or environment variables):"
 SETUP_INVALID = "Some values are not usable:"
 SETUP_NO_TTY_HINT = "Run `hermes-sms setup` in a terminal to be asked for them instead."
+SETUP_BASE_URL_HINT = (
+    "setup does not write TWILIO_API_BASE_URL (the address of a Twilio emulator): fix it, "
+    "or remove it to use Twilio, where it is set: in the environment or in {env_file}."
+)
 
 SETUP_ASK_ACCOUNT_SID = "Twilio Account SID"
 SETUP_HINT_ACCOUNT_SID = "(AC…, from the Account Info box on console.twilio.com)"
@@ -102,6 +142,20 @@ SETUP_ASK_AGENT_MODEL = "Agent model"
 SETUP_ASK_AGENT_API_KEY = "Agent API key"
 SETUP_ASK_TEST_AGENT = "Send a test request to {url}/models?"
 SETUP_CONFIRM_WRITE = "Write these settings to {env_file}?"
+# The wizard's validation sentences. questionary shows one line under the prompt and an
+# 80-column terminal cuts the rest, fix included: each stays within 70 characters (a quoted
+# {entry} is at most 16). The non-interactive run keeps the full sentences.
+SETUP_BRIEF_NO_COUNTRY = "No country code: start with + and the code, e.g. +1 555 010 0002"
+SETUP_BRIEF_NOT_A_NUMBER = "Not a phone number: type + and the digits, e.g. +1 555 010 0002"
+SETUP_BRIEF_WRONG_DIGITS = "Wrong number of digits for its country code: check the number"
+SETUP_BRIEF_ENTRY_NO_COUNTRY = "{entry} has no country code: start with + and the code"
+SETUP_BRIEF_ENTRY_NOT_A_NUMBER = "{entry} is not a phone number: type + and the digits"
+SETUP_BRIEF_ENTRY_WRONG_DIGITS = "{entry} has the wrong number of digits for its country"
+SETUP_BRIEF_WEBHOOK_HTTPS = "Webhook URL must start with https:// (cloudflared or ngrok give one)"
+SETUP_BRIEF_AGENT_URL = "Agent URL must be an http(s) URL, e.g. http://127.0.0.1:8642/v1"
+SETUP_BRIEF_AGENT_URL_SPACE = "Agent URL must not contain spaces or control characters"
+SETUP_BRIEF_AGENT_URL_PORT = "Agent URL: the port must be a number from 1 to 65535"
+SETUP_BRIEF_AGENT_URL_QUERY = "Agent URL must not have a ?query or #fragment: paths follow it"
 
 SETUP_CHECKING_TWILIO = "Checking the credentials with Twilio…"
 SETUP_CREDENTIALS_OK = "Credentials work: account “{name}” ({type})."
@@ -160,6 +214,15 @@ SETUP_WEBHOOK_NOT_FOUND = "{number} is not a number of this Twilio account; webh
 SETUP_WEBHOOK_NEEDS_URL = "--configure-webhook needs the public URL: pass --webhook-url."
 SETUP_WEBHOOK_INTERRUPTED = "Webhook update interrupted; the settings were saved."
 SETUP_WEBHOOK_SAVED_ANYWAY = "The settings were saved; fix the problem and run setup again."
+# {reason} is doctor's ("SMS_WEBHOOK_URL … cannot be reached by Twilio: … is a local name").
+SETUP_WEBHOOK_REFUSED = (
+    "--configure-webhook refused: {reason}, and pointing the number there would stop its "
+    "messages. Pass --webhook-url the public https URL of your tunnel or server."
+)
+SETUP_WEBHOOK_LEFT_ALONE = (
+    "The number's webhook is left as it is: {reason}, and pointing the number there would "
+    "stop its messages. Give the public https URL of your tunnel or server to have it set."
+)
 
 SETUP_CHECKING_AGENT = "Asking the agent for its models…"
 SETUP_AGENT_OK = "Agent: {message}"
@@ -171,12 +234,19 @@ SETUP_AGENT_PROBLEM = (
 SETUP_SUMMARY_TITLE = "Settings for {env_file}"
 SETUP_SAVED = "Saved {env_file} (mode 0600)."
 SETUP_WRITE_FAILED = "Could not write {env_file}: {error}. The file was not changed."
+# The {error} of SETUP_WRITE_FAILED when permissions are in the way.
+ENV_WRITE_NOT_YOURS = "{path} belongs to {owner}, not to you, so you cannot change it"
+ENV_WRITE_FOLDER = "you cannot write in the folder {folder} (mode {mode:04o})"
 SETUP_BACKUP = "The previous version is in {backup}."
 SETUP_UNCHANGED = "Nothing changed: {env_file} stays as it was."
 SETUP_TIGHTENED = "Tightened {path} from {old:04o} to {new:04o}: it holds your auth token."
 SETUP_ENV_OVERRIDES = (
     "Note: {name} is also set in this shell's environment, which wins over the file. "
     "Unset it to use the saved value."
+)
+SETUP_FROM_ENVIRONMENT = (
+    "Note: {name} is set in this shell's environment, so the value offered next comes from "
+    "there; the environment also wins over the file until you unset it."
 )
 SETUP_NEXT = "Next: start the gateway with `hermes-sms gateway`."
 

@@ -23,7 +23,7 @@ from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from hermes_sms.home import ensure_private_dir
+from hermes_sms.home import PrivateDirError, ensure_private_dir
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: inbox, outbox, conversation history and opt-outs.
@@ -158,12 +158,20 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        # The folder's previous mode when `open` tightened it to 0700 (for the caller to say).
+        self.folder_tightened_from: int | None = None
 
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open (creating if needed) the database at `path` and bring its schema up to date."""
         try:
-            ensure_private_dir(path.parent)
+            tightened_from = ensure_private_dir(path.parent)
+        except PrivateDirError as exc:
+            # Already the whole sentence (shared folder, someone else's, not a folder).
+            raise StoreError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot use the database {path}: {exc}") from exc
+        try:
             existed = path.exists()
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             if not existed:
@@ -181,6 +189,7 @@ class Store:
                 db.execute("DROP TABLE write_check")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot use the database {path}: {exc}") from exc
+        store.folder_tightened_from = tightened_from
         return store
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,3 +87,34 @@ def run_in_process(
     )
     code = main(list(args), environment)
     return Result(int(code), stdout.getvalue(), stderr.getvalue())
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (on 127.0.0.1)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+_PR_CAPBSET_DROP = 24
+# Root's ways around permission bits: write anywhere, read anywhere, chmod anything.
+_ROOT_FILE_POWERS = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+
+
+def as_ordinary_user() -> Callable[[], None] | None:
+    """A `preexec_fn` for `run_cli` under which root obeys file permissions like anyone else
+    (tests run as root here, where chmod 000 would stop nothing); None when not root."""
+    if os.geteuid() != 0:
+        return None
+
+    def drop_root_file_powers() -> None:
+        # In the child, before exec: an exec'd program without these in its bounding set has
+        # no way around permission bits (prctl(2), capabilities(7)).
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in _ROOT_FILE_POWERS:
+            if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+    return drop_root_file_powers

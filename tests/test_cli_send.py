@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from cli_helpers import base_env, run_cli, run_in_process
+from cli_helpers import base_env, free_port, run_cli, run_in_process
 
 from hermes_sms.cli.app import main
 from hermes_sms.cli.environment import Environment
@@ -371,3 +371,68 @@ async def test_unreadable_gateway_database_does_not_block_send(
 def test_send_never_creates_the_gateway_database(isolated_home) -> None:
     run_in_process("send", "--dry-run", "--to", ALICE, "hi", env=base_env(isolated_home))
     assert not (isolated_home / "sms.sqlite3").exists()
+
+
+async def test_unreachable_twilio_says_not_sent_in_plain_words(send_env) -> None:
+    base_url = f"http://127.0.0.1:{free_port()}"
+    result = await run_cli(
+        "send", "--to", ALICE, "hi", env={**send_env, "TWILIO_API_BASE_URL": base_url}
+    )
+    assert result.code == 1
+    assert (
+        f"Part 1 of 1 was not sent: could not reach {base_url}: Connection refused" in result.stderr
+    )
+    # Never connected: not "Twilio did not accept", no aiohttp internals, no doubt about it.
+    assert "did not accept" not in result.stderr and "ssl:default" not in result.stderr
+    assert "may have received" not in result.stderr
+
+
+async def test_dropped_connection_warns_the_part_may_have_been_sent(send_env) -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)  # the request arrived; the answer never leaves
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    base_url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        result = await run_cli(
+            "send", "--to", ALICE, "hi", env={**send_env, "TWILIO_API_BASE_URL": base_url}
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert result.code == 1
+    assert f"Part 1 of 1 was not sent: lost the connection to {base_url}" in result.stderr
+    assert "Twilio may have received part 1" in result.stderr
+
+
+async def test_twilio_error_text_shows_numbers_redacted(send_env, emulator) -> None:
+    emulator.account_type = "Trial"
+    result = await run_cli("send", "--to", ALICE, "hi", env=send_env)
+    assert result.code == 1
+    assert "The number +1555***0002 is unverified" in result.stderr
+    assert ALICE not in result.stderr
+
+
+async def test_sending_to_our_own_number_is_refused_with_the_reason(send_env, emulator) -> None:
+    result = await run_cli("send", "--to", OUR, "hi me", env=send_env)
+    assert result.code == 1
+    assert "21266" in result.stderr and "cannot text itself" in result.stderr
+    assert emulator.messages == []
+
+
+@pytest.mark.parametrize(
+    ("args", "extra_env", "status", "text"),
+    [
+        (["--to", "123"], {}, 2, "--to must be a phone number"),
+        (["--to", ALICE], {"TWILIO_ACCOUNT_SID": "bad"}, 2, "TWILIO_ACCOUNT_SID must be"),
+    ],
+)
+def test_json_mode_reports_early_errors_as_json(send_env, args, extra_env, status, text) -> None:
+    result = run_in_process("send", "--json", *args, "hi", env={**send_env, **extra_env})
+    assert result.code == status
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["error"]["exit_status"] == status
+    assert text in document["error"]["message"]
+    assert text in result.stderr  # people reading the terminal still see it

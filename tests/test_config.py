@@ -1,8 +1,10 @@
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_helpers import as_ordinary_user, base_env, run_cli
 
 from hermes_sms.config import ConfigError, RateLimit, load_settings, read_environment
 from hermes_sms.home import ensure_private_dir, env_file, hermes_home
@@ -303,3 +305,84 @@ def test_twilio_base_url_with_credentials_is_refused(isolated_home: Path) -> Non
     assert "TWILIO_API_BASE_URL must be an http(s) URL" in text
     assert "without a user name or password" in text
     assert "SECRETPW" not in text
+
+
+# --- a HERMES_HOME that cannot be read, an .env that does not parse -------------------------
+
+
+@pytest.fixture
+def locked_home(isolated_home: Path) -> Iterator[Path]:
+    """A HERMES_HOME folder with mode 000, holding a perfectly good .env."""
+    write_env(isolated_home, "".join(f"{key}={value}\n" for key, value in GOOD.items()))
+    isolated_home.chmod(0)
+    yield isolated_home
+    isolated_home.chmod(0o700)  # so pytest can remove it
+
+
+COMMANDS = {
+    "send": ("send", "--dry-run", "--to", "+15550100002", "hi"),
+    "gateway": ("gateway",),
+    "setup": ("setup", "--non-interactive", "--no-verify"),
+    "demo": ("demo", "--script", "hi"),
+}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+async def test_unreadable_home_folder_is_a_configuration_error(
+    locked_home: Path, name: str
+) -> None:
+    env = base_env(locked_home, SMS_AGENT_BACKEND="echo", SMS_WEBHOOK_HOST="127.0.0.1")
+    result = await run_cli(*COMMANDS[name], env=env, timeout=30, preexec_fn=as_ordinary_user())
+    assert result.code == 2, result.output
+    assert f"cannot read HERMES_HOME {locked_home}: Permission denied" in result.stderr
+    assert "Traceback" not in result.output
+
+
+async def test_unreadable_home_folder_is_a_failed_doctor_check(locked_home: Path) -> None:
+    env = base_env(locked_home)
+    result = await run_cli(
+        "doctor", "--offline", env=env, timeout=30, preexec_fn=as_ordinary_user()
+    )
+    assert result.code == 1, result.output
+    assert f"cannot read HERMES_HOME {locked_home}: Permission denied" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_env_file_syntax_error_names_file_and_line(isolated_home: Path) -> None:
+    path = write_env(
+        isolated_home,
+        f"TWILIO_ACCOUNT_SID={SID}\nTWILIO_PHONE_NUMBER=+15550100001\n"
+        'TWILIO_AUTH_TOKEN="unterminated\nSMS_HOME_CHANNEL=+15550100002\n',
+    )
+    with pytest.raises(ConfigError) as info:
+        read_environment(env(isolated_home))
+    assert info.value.env_path == path
+    assert info.value.problems == [
+        f"{path}, line 3: not a NAME=value setting (an unclosed quote?); fix or remove it."
+    ]
+
+
+def test_every_line_that_does_not_parse_is_listed(isolated_home: Path) -> None:
+    path = write_env(isolated_home, "A=1\nnot a setting\nB=2\nC='x\n")
+    with pytest.raises(ConfigError) as info:
+        read_environment(env(isolated_home))
+    assert [p.split(":")[0] for p in info.value.problems] == [f"{path}, line 2", f"{path}, line 4"]
+
+
+async def test_env_file_syntax_error_exits_2_without_dotenv_warning(isolated_home: Path) -> None:
+    path = write_env(isolated_home, "TWILIO_ACCOUNT_SID=x\nB=2\nTWILIO_AUTH_TOKEN='abc\n")
+    result = await run_cli(
+        "send", "--dry-run", "--to", "+15550100002", "hi", env=base_env(isolated_home)
+    )
+    assert result.code == 2, result.output
+    assert f"{path}, line 3: not a NAME=value setting" in result.stderr
+    assert "python-dotenv" not in result.output
+    assert "is not set" not in result.output
+
+
+def test_home_that_is_a_file_is_a_config_error(tmp_path: Path) -> None:
+    home = tmp_path / "x"
+    home.write_text("")
+    with pytest.raises(ConfigError) as info:
+        read_environment(env(home))
+    assert info.value.problems == [f"HERMES_HOME {home} is not a directory."]

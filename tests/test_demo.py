@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import stat
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pexpect
 import pytest
-from cli_helpers import base_env, run_cli
+from cli_helpers import base_env, run_cli, run_in_process
 
 from hermes_sms.gateway.keywords import Keyword
 from hermes_sms.sandbox import TwilioEmulator, post_inbound
@@ -212,8 +213,52 @@ async def test_unusable_home_is_a_clear_error(isolated_home: Path, tmp_path: Pat
     env = base_env(isolated_home, SMS_AGENT_BACKEND="echo")
     result = await run_cli("demo", "--home", str(not_a_folder), "--script", "hi", env=env)
     assert result.code == 2, result.output
-    assert "The demo could not start: cannot use the database" in result.stderr
+    assert f"The demo could not start: HERMES_HOME {not_a_folder} is not a directory." in (
+        result.stderr
+    )
     assert "Traceback" not in result.output and "Unclosed" not in result.output
+
+
+async def test_shared_home_is_refused_and_left_shared(isolated_home: Path, tmp_path: Path) -> None:
+    # `--home /tmp` run as root used to chmod /tmp to 0700, locking every other user out.
+    shared = tmp_path / "like-tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo")
+    result = await run_cli("demo", "--home", str(shared), "--script", "hi", env=env)
+    assert result.code == 2, result.output
+    assert (
+        f"The demo could not start: HERMES_HOME {shared} is shared with other users (mode 1777)"
+    ) in result.stderr
+    assert "point HERMES_HOME (or --home) at a private directory" in result.stderr
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert list(shared.iterdir()) == []
+
+
+async def test_own_loose_home_is_tightened_and_said(isolated_home: Path, tmp_path: Path) -> None:
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    loose.chmod(0o755)
+    env = base_env(isolated_home, SMS_AGENT_BACKEND="echo")
+    result = await run_cli("demo", "--home", str(loose), "--script", "hi", env=env)
+    assert result.code == 0, result.output
+    assert f"Tightened {loose} from 0755 to 0700" in result.stdout
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(
+    ("texts", "suggested"),
+    [(["hello"], "hermes-sms demo --script hello"), (["hi there"], "--script 'hi there'")],
+)
+def test_texts_without_script_are_a_usage_error(
+    isolated_home: Path, texts: list[str], suggested: str
+) -> None:
+    # Silently ignored before: the demo waited for input with the text already typed.
+    result = run_in_process("demo", *texts, env=base_env(isolated_home))
+    assert result.code == 2, result.output
+    assert "only with --script" in result.stderr
+    assert suggested in result.stderr
+    assert result.stdout == ""
 
 
 async def test_temporary_home_is_deleted_and_a_given_one_kept(
@@ -268,3 +313,11 @@ async def test_says_which_agent_and_why(isolated_home: Path) -> None:
     result = await run_cli("demo", "--script", "hi", env=base_env(isolated_home))
     assert result.code == 0, result.output
     assert "the default agent URL" in result.stdout
+
+
+async def test_agent_url_password_is_never_shown(isolated_home: Path) -> None:
+    url = "http://bob:hunter2pw@127.0.0.1:9/v1"
+    result = await run_cli("demo", "--script", "hi", env=base_env(isolated_home, SMS_AGENT_URL=url))
+    assert result.code == 0, result.output
+    assert "hunter2pw" not in result.output
+    assert "SMS_AGENT_URL http://…@127.0.0.1:9/v1 did not answer" in result.stdout

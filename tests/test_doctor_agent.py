@@ -79,4 +79,22 @@ async def test_echo_backend_passes(isolated_home: Path) -> None:
 async def test_malformed_agent_url_skips(isolated_home: Path) -> None:
     checks = await agent_checks(isolated_home, SMS_AGENT_URL="localhost:8642")
     assert checks["agent.reachable"].status is Status.SKIP
-    assert "config.variables" in checks["agent.reachable"].message
+    # Named as the text report shows it (a section), not by an id it never prints.
+    assert "(see Configuration above)" in checks["agent.reachable"].message
+
+
+async def test_offline_echo_agent_passes_instead_of_not_checked(isolated_home: Path) -> None:
+    environ = {"HERMES_HOME": str(isolated_home), "SMS_AGENT_BACKEND": "echo"}
+    found: list[CheckResult] = []
+    await check_agent(load(environ), FAST, found.append, offline=True)
+    checks = {check.id: check for check in found}
+    assert checks["agent.reachable"].status is Status.PASS
+    assert "echo" in checks["agent.reachable"].message
+    assert checks["agent.model"].status is Status.PASS
+
+
+async def test_offline_real_agent_is_not_checked(isolated_home: Path) -> None:
+    environ = {"HERMES_HOME": str(isolated_home), "SMS_AGENT_URL": "http://127.0.0.1:9/v1"}
+    found: list[CheckResult] = []
+    await check_agent(load(environ), FAST, found.append, offline=True)
+    assert [check.status for check in found] == [Status.SKIP, Status.SKIP]

@@ -79,7 +79,7 @@ def test_text_output_groups_sections_with_marks_and_summary(isolated_home: Path)
     assert any(line.startswith("    → fix: Set SMS_ALLOWED_USERS") for line in lines)
     assert any(line.startswith("  – credentials not checked: --offline") for line in lines)
     assert any(line.startswith("  ✓ ") for line in lines)
-    assert re.fullmatch(r"\d+ passed, 3 warnings, 0 failed, 11 skipped", lines[-1])
+    assert re.fullmatch(r"\d+ passed, 3 warnings, 0 failed, 9 skipped", lines[-1])
 
 
 def test_failure_mark_and_exit_code(isolated_home: Path) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cli_helpers import free_port
+
 from hermes_sms.cli.app import main
 from hermes_sms.cli.environment import Environment
 
@@ -26,12 +28,6 @@ ALICE = "+15550100002"
 BOB = "+15550100003"
 # Fast enough for a test suite, slow enough for a loaded CI machine to answer a local server.
 FAST = 0.5
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def write_env_file(home: Path, values: Mapping[str, str], mode: int = 0o600) -> Path:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
+import pytest
+from cli_helpers import as_ordinary_user, base_env, run_cli
 from dotenv import dotenv_values
 
+from hermes_sms.home import owner_name
 from hermes_sms.setup_wizard.envfile import plan_changes, write_env_file
 
 TOKEN = "envfile-test-token-0123456789abcd"
@@ -128,3 +132,65 @@ def test_values_that_need_quoting_read_back_the_same(isolated_home: Path) -> Non
     odd = "it's a #value with \\ and spaces"
     write_env_file(path, {"SMS_AGENT_SYSTEM_PROMPT": odd, "SMS_AGENT_MODEL": "m"})
     assert dotenv_values(path) == {"SMS_AGENT_SYSTEM_PROMPT": odd, "SMS_AGENT_MODEL": "m"}
+
+
+# --- when permissions are in the way: say whose file or which folder --------------------------
+
+NOBODY = 65534
+
+
+async def _setup_as_ordinary_user(home: Path) -> tuple[int, str]:
+    args = ("--account-sid", "AC" + "0" * 32, "--auth-token", TOKEN, "--phone-number")
+    result = await run_cli(
+        "setup",
+        "--non-interactive",
+        "--no-verify",
+        *args,
+        "+15550100001",
+        env=base_env(home, SMS_AGENT_URL="http://127.0.0.1:9/v1"),
+        timeout=30,
+        preexec_fn=as_ordinary_user(),
+    )
+    assert "Traceback" not in result.output
+    return result.code, result.stderr
+
+
+async def test_folder_not_writable_is_named(isolated_home: Path) -> None:
+    isolated_home.mkdir(mode=0o700)
+    isolated_home.chmod(0o500)
+    try:
+        code, stderr = await _setup_as_ordinary_user(isolated_home)
+    finally:
+        isolated_home.chmod(0o700)
+    assert code == 1
+    assert (
+        f"Could not write {isolated_home / '.env'}: you cannot write in the folder "
+        f"{isolated_home} (mode 0500). The file was not changed."
+    ) in stderr
+    assert list(isolated_home.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")
+async def test_env_file_of_another_user_is_named(isolated_home: Path) -> None:
+    # Setup would have to chmod it to 0600 first, which only its owner may do.
+    isolated_home.mkdir(mode=0o700)
+    path = isolated_home / ".env"
+    path.write_text("SMS_AGENT_MODEL=m\n")
+    path.chmod(0o644)
+    os.chown(path, NOBODY, NOBODY)
+    code, stderr = await _setup_as_ordinary_user(isolated_home)
+    assert code == 1
+    assert f"{path} belongs to {owner_name(NOBODY)}, not to you, so you cannot change it" in stderr
+    assert "Operation not permitted" not in stderr
+    assert path.read_text() == "SMS_AGENT_MODEL=m\n" and mode(path) == 0o644
+
+
+def test_shared_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(OSError) as info:
+        write_env_file(shared / ".env", {"TWILIO_AUTH_TOKEN": TOKEN})
+    assert str(info.value.strerror).startswith(f"HERMES_HOME {shared} is shared with other users")
+    assert mode(shared) == 0o1777
+    assert list(shared.iterdir()) == []

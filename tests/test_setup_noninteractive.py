@@ -315,14 +315,28 @@ async def test_configure_webhook_for_a_number_not_in_the_account(
     assert [r for r in emulator.requests if r.method == "POST"] == []
 
 
-async def test_unwritable_home_exit_1(tmp_path: Path, twilio_creds, agent) -> None:
+async def test_home_under_a_file_exit_2(tmp_path: Path, twilio_creds, agent) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     env = base_env(blocker / "home")
     result = await run(*flags(twilio_creds, agent, "--no-verify"), env=env)
-    assert result.code == 1
-    assert f"Could not write {blocker / 'home' / '.env'}" in result.stderr
+    assert result.code == 2
+    assert f"HERMES_HOME {blocker / 'home'} is not a directory (part of its path is a file)" in (
+        result.stderr
+    )
+    assert "chmod" not in result.stderr and "Settings for" not in result.stdout
     assert_no_secrets(result, twilio_creds.auth_token, AGENT_KEY)
+
+
+async def test_shared_home_exit_2_and_left_alone(tmp_path: Path, twilio_creds, agent) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    result = await run(*flags(twilio_creds, agent, "--no-verify"), env=base_env(shared))
+    assert result.code == 2, result.output
+    assert "is shared with other users (mode 1777)" in result.stderr
+    assert not (shared / ".env").exists()
+    assert (shared.stat().st_mode & 0o7777) == 0o1777
 
 
 async def test_busy_port_is_a_warning_only(isolated_home: Path, twilio_creds, agent) -> None:

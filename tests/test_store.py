@@ -193,7 +193,7 @@ def test_unusable_folder_fails_at_open(tmp_path: Path) -> None:
     # A path through a regular file cannot hold a database, for root too (unlike chmod).
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    with pytest.raises(StoreError, match="cannot use the database"):
+    with pytest.raises(StoreError, match="is not a directory"):
         Store.open(blocker / "sms.sqlite3")
 
 

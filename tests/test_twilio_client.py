@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 
 import aiohttp
 import pytest
 from aiohttp import web
+from cli_helpers import free_port
 
 from hermes_sms import __version__
 from hermes_sms.sandbox import TwilioEmulator
@@ -39,12 +39,6 @@ def make_client(emulator: TwilioEmulator, **kwargs: object) -> TwilioClient:
         base_url=emulator.base_url,
         **kwargs,  # type: ignore[arg-type]
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
@@ -300,7 +294,8 @@ async def test_timeout_is_retried(emulator: TwilioEmulator):
     assert len(client.attempts) == 2
     [err] = errors
     assert err.status is None and err.code is None and err.retryable
-    assert "timed out" in err.message and emulator.base_url in err.message
+    assert err.message == f"no answer from {emulator.base_url} within {client.timeout:g} s"
+    assert err.in_doubt  # the request went out: Twilio may have it
     # Once the slow handler wakes up it sees the client gone and drops the request, so exactly
     # one message exists (real Twilio might have accepted it: see create_message's caveat).
     for _ in range(200):
@@ -321,8 +316,36 @@ async def test_unreachable_port_is_retryable_connection_error():
             await client.fetch_account()
     err = info.value
     assert (err.status, err.code, err.retryable) == (None, None, True)
-    assert err.message.startswith(f"could not reach {base_url}: ")
+    # What the system said, not aiohttp's "Cannot connect to host … ssl:default […]".
+    assert err.message == f"could not reach {base_url}: Connection refused"
+    assert str(err) == err.message and not err.in_doubt
     assert len(client.attempts) == 2 and len(sleep.delays) == 1
+
+
+async def test_untrusted_certificate_is_a_plain_tls_reason():
+    """A TLS failure says so (OpenSSL's errno must not become "Operation not permitted")."""
+    import ssl
+    from pathlib import Path
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    # A throwaway self-signed certificate for 127.0.0.1, made for this test only.
+    context.load_cert_chain(Path(__file__).parent / "data" / "self_signed_127.0.0.1.pem")
+    runner = web.AppRunner(web.Application(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    base_url = f"https://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        async with TwilioClient(
+            "AC" + "0" * 32, "secret-token-value", base_url=base_url, max_attempts=1
+        ) as client:
+            with pytest.raises(TwilioError) as info:
+                await client.fetch_account()
+    finally:
+        await runner.cleanup()
+    assert info.value.message.startswith(f"could not reach {base_url}: TLS handshake failed (")
+    assert "self-signed certificate" in info.value.message
+    assert not info.value.in_doubt
 
 
 @pytest.mark.parametrize(

@@ -86,12 +86,13 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
         if not isinstance(exc, ConfigError):
             raise
         print(str(exc), file=env.stderr)
-        from hermes_sms import messages
+        if exc.setup_can_fix:
+            from hermes_sms import messages
 
-        print(
-            messages.SETUP_HINT.format(env_file=exc.env_path or "$HERMES_HOME/.env"),
-            file=env.stderr,
-        )
+            print(
+                messages.SETUP_HINT.format(env_file=exc.env_path or "$HERMES_HOME/.env"),
+                file=env.stderr,
+            )
         return ExitStatus.USAGE
     return int(result or 0)
 

@@ -44,14 +44,44 @@ def demo_command(
     import asyncio
 
     env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
-    if script and not texts:
-        from hermes_sms.cli.errors import CliError
+    from hermes_sms.cli.errors import CliError
 
+    if script and not texts:
         raise CliError("--script needs at least one text to send.", ExitStatus.USAGE)
+    if texts and not script:
+        # Typer takes the words as TEXTS, which only --script sends: ignoring them silently
+        # would leave the user waiting at a prompt for what they already typed.
+        import shlex
+
+        from hermes_sms import messages
+
+        suggestion = shlex.join(["hermes-sms", "demo", "--script", *texts])
+        raise CliError(
+            messages.DEMO_TEXTS_NEED_SCRIPT.format(suggestion=suggestion), ExitStatus.USAGE
+        )
     return asyncio.run(_run(env, texts or [], script, home))
 
 
+def _prepare_home(home: Path | None) -> int | None:
+    """Check (or create) the `--home` folder before anything starts; its old mode if it was
+    tightened to 0700. A folder others share (`--home /tmp`) is refused, never chmod'ed."""
+    from hermes_sms import messages
+    from hermes_sms.cli.errors import CliError
+    from hermes_sms.home import ensure_private_dir
+
+    if home is None:
+        return None  # the demo's own temporary folder, private from the start
+    try:
+        return ensure_private_dir(home)
+    except OSError as exc:
+        error = exc.strerror if exc.strerror else str(exc)
+        raise CliError(
+            messages.DEMO_CANNOT_START.format(error=error + "."), ExitStatus.USAGE
+        ) from exc
+
+
 async def _run(env: Environment, texts: list[str], script: bool, home: Path | None) -> int:
+    from hermes_sms import messages
     from hermes_sms.cli.errors import CliError
     from hermes_sms.config import read_environment
     from hermes_sms.phone import redact
@@ -65,11 +95,13 @@ async def _run(env: Environment, texts: list[str], script: bool, home: Path | No
     console = env.console()
     # The agent settings may live in $HERMES_HOME/.env, like the gateway's. Nothing Twilio-side
     # is taken from it: the demo's gateway only ever talks to its own local emulator.
-    session = DemoSession(read_environment(env.environ), home)
+    values = read_environment(env.environ)
+    tightened = _prepare_home(home)
+    session = DemoSession(values, home)
     try:
         info = await session.start()
     except DemoError as exc:
-        raise CliError(f"The demo could not start: {exc}", ExitStatus.USAGE) from exc
+        raise CliError(messages.DEMO_CANNOT_START.format(error=exc), ExitStatus.USAGE) from exc
     try:
         console.print(
             f"[bold]hermes-sms demo[/] — gateway at {info.webhook_url} (signatures checked)"
@@ -81,6 +113,10 @@ async def _run(env: Environment, texts: list[str], script: bool, home: Path | No
         console.print(agent, markup=False)
         kept = "temporary, deleted on exit" if info.home_is_temporary else "kept"
         console.print(f"HERMES_HOME: {info.home} ({kept})", markup=False)
+        if tightened is not None:
+            console.print(
+                messages.HOME_TIGHTENED.format(home=info.home, old=tightened), markup=False
+            )
         console.print(
             f"Texting from {redact(DEMO_PHONE_NUMBER)} to {redact(DEMO_GATEWAY_NUMBER)}."
             + ("" if script else " Type a text; /quit or Ctrl-D to leave."),

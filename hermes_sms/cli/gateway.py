@@ -38,6 +38,8 @@ def gateway_command(
     env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     if host is not None:
         host = _listen_host_option(host)
+    if port is not None:
+        port = _port_option(port)
     settings = load_settings(env.environ)
     twilio = settings.require_twilio()
     secrets = [twilio.auth_token, settings.agent.api_key or ""]
@@ -56,6 +58,19 @@ def _listen_host_option(raw: str) -> str:
     except ValueError as exc:
         raise CliError(
             bad_value("--host", raw, LISTEN_HOST_EXPECTED, exc), ExitStatus.USAGE
+        ) from None
+
+
+def _port_option(port: int) -> int:
+    """`--port` checked as SMS_WEBHOOK_PORT is: 1-65535 (0 would listen on a random port that
+    Twilio's webhook cannot name)."""
+    from hermes_sms.config import PORT_EXPECTED, bad_value, parse_port
+
+    try:
+        return parse_port(str(port))
+    except ValueError as exc:
+        raise CliError(
+            bad_value("--port", str(port), PORT_EXPECTED, exc), ExitStatus.USAGE
         ) from None
 
 
@@ -101,6 +116,7 @@ async def _serve(
     import signal
 
     from hermes_sms.gateway.service import Gateway, ListenError
+    from hermes_sms.home import PrivateDirError
     from hermes_sms.phone import redact
     from hermes_sms.store import StoreError
 
@@ -112,6 +128,8 @@ async def _serve(
     try:
         gateway = Gateway(settings, log=log)
     except StoreError as exc:
+        if isinstance(exc.__cause__, PrivateDirError):
+            raise CliError(f"{exc}.", ExitStatus.USAGE) from exc  # a refusal, said in full
         raise CliError(f"{exc}. Check that {settings.home} is writable.", ExitStatus.USAGE) from exc
     try:
         listening = await gateway.start(host, port)
@@ -125,6 +143,12 @@ async def _serve(
         listening.port,
         redact(twilio.phone_number),
     )
+    if gateway.store.folder_tightened_from is not None:
+        log.info(
+            "tightened HERMES_HOME %s from %04o to 0700: it holds the auth token and messages",
+            settings.home,
+            gateway.store.folder_tightened_from,
+        )
     if listening.resumed:
         log.info("resuming work left from the last run for %d sender(s)", listening.resumed)
     for note in _warnings(settings):

@@ -50,10 +50,34 @@ def send_command(
         False, "--no-markdown", help="Send the text exactly as given, without markdown conversion."
     ),
 ) -> int:
+    from hermes_sms.config import ConfigError
+
+    env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+    try:
+        return _run(env, message, to, dry_run, json_output, encoding, no_markdown)
+    except (CliError, ConfigError) as exc:
+        # A script that asked for JSON gets JSON, also when the command stops early; the
+        # message still goes to standard error, and the exit status is unchanged.
+        if json_output:
+            status = exc.status if isinstance(exc, CliError) else ExitStatus.USAGE
+            text = exc.message if isinstance(exc, CliError) else str(exc)
+            document = {"ok": False, "error": {"message": text, "exit_status": int(status)}}
+            env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        raise
+
+
+def _run(
+    env: Environment,
+    message: str | None,
+    to: str | None,
+    dry_run: bool,
+    json_output: bool,
+    encoding: str | None,
+    no_markdown: bool,
+) -> int:
     from hermes_sms.config import ENCODINGS, load_settings
     from hermes_sms.text import plan_sms
 
-    env: Environment = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     settings = load_settings(env.environ, require_twilio=not dry_run)
     recipient = _recipient(to, settings, required=not dry_run)
     mode = (encoding or settings.encoding).lower()
@@ -263,12 +287,19 @@ def _render_failure(
             "parts": _part_json(plan, failure.sent),
         }
         env.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    from hermes_sms.phone import redact_text
+
     err = env.console(stderr=True)
+    # Twilio's texts quote numbers in full ("The number +1555… is unverified"); the terminal
+    # shows them as the rest of the output does.
+    template = messages.SEND_FAILED if error.status is not None else messages.SEND_NO_ANSWER
     err.print(
-        messages.SEND_FAILED.format(
-            index=failure.part.index, total=failure.part.total, error=error
+        redact_text(
+            template.format(index=failure.part.index, total=failure.part.total, error=error)
         ),
         markup=False,
     )
+    if error.in_doubt:
+        err.print(messages.SEND_IN_DOUBT.format(index=failure.part.index), markup=False)
     if failure.sent:
         err.print(messages.SEND_PARTIAL.format(sent=len(failure.sent)), markup=False)

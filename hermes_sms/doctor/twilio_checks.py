@@ -256,7 +256,7 @@ def _webhook_url(
         emit(
             skipped(
                 check,
-                f"not compared: SMS_WEBHOOK_URL is not usable (see webhook.url); the number's "
+                f"not compared: SMS_WEBHOOK_URL is not usable (see Webhook below); the number's "
                 f"'A message comes in' is {_shown(current)}",
             )
         )
@@ -294,7 +294,7 @@ def _webhook_url(
         # Not `--fix`: it would point a working number at an address Twilio cannot reach.
         fix = (
             f"{refused}. Set SMS_WEBHOOK_URL to the public https URL of your tunnel or server "
-            "first (see webhook.url); then the doctor can update the number."
+            "first (see Webhook below); then the doctor can update the number."
         )
     emit(failed(check, message, fix, detail=detail))
     return WebhookFix(number.sid, number.phone_number, current, method, wanted, refused)

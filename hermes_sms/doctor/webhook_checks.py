@@ -55,7 +55,7 @@ def check_url(loaded: Loaded) -> CheckResult:
     check = "webhook.url"
     settings = loaded.settings
     if settings is None or "SMS_WEBHOOK_URL" in loaded.problems:
-        return skipped(check, "SMS_WEBHOOK_URL is malformed (see config.variables)")
+        return skipped(check, "SMS_WEBHOOK_URL is malformed (see Configuration above)")
     url = settings.webhook_url
     port = settings.webhook_port
     if not url:
@@ -97,7 +97,7 @@ async def check_port(loaded: Loaded, timeout: float) -> CheckResult:
     if malformed:
         names = " and ".join(malformed)
         verb = "are" if len(malformed) > 1 else "is"
-        return skipped(check, f"{names} {verb} malformed (see config.variables)")
+        return skipped(check, f"{names} {verb} malformed (see Configuration above)")
     host, port = settings.webhook_host, settings.webhook_port
     probe = await probe_port(host, port, timeout)
     in_use_fix = (

@@ -89,8 +89,8 @@ class Gateway:
             await runner.cleanup()
             if exc.errno == errno.EADDRINUSE:
                 raise ListenError(
-                    f"port {port} is already in use: stop the other program or set "
-                    "SMS_WEBHOOK_PORT to a free port"
+                    f"port {port} is already in use: stop the other program, or set "
+                    "SMS_WEBHOOK_PORT (or the gateway's --port) to a free port"
                 ) from exc
             raise ListenError(
                 f"cannot listen on {host}:{port} ({exc.strerror or exc}): check "

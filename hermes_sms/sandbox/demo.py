@@ -21,6 +21,7 @@ from hermes_sms.gateway.keywords import Keyword, carrier_keyword
 from hermes_sms.gateway.paths import WEBHOOK_PATH
 from hermes_sms.gateway.service import Gateway
 from hermes_sms.logs import configure_logging
+from hermes_sms.masking import display_url, display_urls_in
 from hermes_sms.sandbox.emulator import TwilioEmulator
 from hermes_sms.sandbox.phone import post_inbound
 from hermes_sms.text import Encoding, segment_info
@@ -216,9 +217,11 @@ async def _pick_agent(settings: Settings, url_configured: bool) -> tuple[Agent, 
         check = await asyncio.wait_for(agent.check(AGENT_PROBE_SECONDS), AGENT_PROBE_SECONDS + 1)
     except TimeoutError:
         check = None
+    # Shown on the terminal: a password in the URL (or quoted in the check's message) must not be.
     if check is not None and check.ok:
-        return agent, False, f"{source} answered: {check.message}"
+        return agent, False, f"{source} answered: {display_urls_in(check.message)}"
     await agent.close()
-    why = check.message if check is not None else "no answer"
+    why = display_urls_in(check.message) if check is not None else "no answer"
     unset = "" if url_configured else " (SMS_AGENT_URL is not set)"
-    return EchoAgent(), True, f"{source} {settings.agent.url}{unset} did not answer ({why})"
+    shown = display_url(settings.agent.url)
+    return EchoAgent(), True, f"{source} {shown}{unset} did not answer ({why})"

@@ -517,6 +517,8 @@ class TwilioEmulator:
             )
         if self.account_status != "active":
             raise _ApiError(401, 20003, "Authenticate")
+        if from_ and to == from_:
+            raise _ApiError(400, 21266, "'To' and 'From' number cannot be the same")
         if to in self.opted_out:
             raise _ApiError(400, 21610, "Attempt to send to unsubscribed recipient")
         if self.account_type == "Trial" and to not in self.verified_numbers:

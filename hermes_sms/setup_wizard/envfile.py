@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hermes_sms.home import ensure_private_dir
+from hermes_sms import messages
+from hermes_sms.home import ensure_private_dir, owner_name
 
 BACKUP_SUFFIX = ".bak"
 DIR_MODE = 0o700
@@ -83,7 +84,38 @@ def write_env_file(path: Path, updates: Mapping[str, str | None]) -> WriteResult
 
     A `.env` that is a symlink stays one: the file it points to is replaced (from a temporary
     file next to it, so the move stays atomic), while `.env.bak` goes next to the link.
+
+    Raises OSError; its `strerror` says what is in the way (a folder that is not the user's
+    to write in, a file of another user's) rather than just "Operation not permitted".
     """
+    try:
+        return _write(path, updates)
+    except PermissionError as exc:
+        raise _explained(path, exc) from exc
+
+
+def _explained(path: Path, exc: PermissionError) -> PermissionError:
+    """`exc` restated: whose file is in the way, or which folder cannot be written in."""
+    blocked = Path(exc.filename) if exc.filename else path
+    try:
+        info = blocked.stat()
+    except OSError:
+        # Not there: it was being created (a temporary file, the backup), so the folder is it.
+        blocked = blocked.parent
+        try:
+            info = blocked.stat()
+        except OSError:
+            return exc
+    if info.st_uid != os.geteuid():
+        reason = messages.ENV_WRITE_NOT_YOURS.format(path=blocked, owner=owner_name(info.st_uid))
+    elif stat.S_ISDIR(info.st_mode):
+        reason = messages.ENV_WRITE_FOLDER.format(folder=blocked, mode=stat.S_IMODE(info.st_mode))
+    else:
+        return exc
+    return PermissionError(exc.errno, reason, exc.filename)
+
+
+def _write(path: Path, updates: Mapping[str, str | None]) -> WriteResult:
     from dotenv import set_key, unset_key
 
     result = WriteResult(path=path, changes=plan_changes(path, updates))

@@ -3,7 +3,8 @@
 Every check reuses the rules of `hermes_sms.config` and `hermes_sms.phone`, so a value the
 wizard accepts is a value the gateway accepts. A check takes a non-empty string and returns it
 normalised (`+1 555 010 0001` → `+15550100001`) or raises ValueError whose text completes the
-sentence "X ...", e.g. "must be AC followed by 32 hex characters".
+sentence "X ...", e.g. "must be AC followed by 32 hex characters". When that sentence is too
+long for the wizard's one line, the error is a FieldError that also carries a short one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+import phonenumbers
+
+from hermes_sms import messages
 from hermes_sms.config import (
     DEFAULT_AGENT_MODEL,
     DEFAULT_AGENT_URL,
@@ -29,6 +33,19 @@ DEFAULT_PORT = 8080
 # Hosts for which a plain-http webhook URL is accepted: only reachable from this machine, so
 # useful with the Twilio emulator and never something Twilio itself could call.
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+# How much of a bad entry of a number list the wizard quotes: the rest of its one line is the
+# fix, and the entry can be anything the user pasted.
+_QUOTED_ENTRY = 13
+
+
+class FieldError(ValueError):
+    """A value a check refused. Its text completes "X ..." for the full sentences of the
+    non-interactive run; `brief` is the whole sentence the wizard shows instead, on the one
+    line questionary has under the prompt (about 70 characters, fix included)."""
+
+    def __init__(self, reason: str, brief: str) -> None:
+        super().__init__(reason)
+        self.brief = brief
 
 
 @dataclass(frozen=True)
@@ -66,7 +83,32 @@ def check_phone(raw: str) -> str:
     try:
         return normalize_e164(raw)
     except PhoneNumberError as exc:
-        raise ValueError(f"must be a phone number in E.164 form: {exc}") from None
+        raise FieldError(
+            f"must be a phone number in E.164 form: {exc}", _phone_brief(raw)
+        ) from None
+
+
+def _phone_brief(text: str, *, in_list: bool = False) -> str:
+    """The wizard's sentence for a number `normalize_e164` refused. Its checks are asked again
+    in its order, on the input: its message is written for the long form. In a list of
+    several, the bad entry is named (cut short) and the fix is shorter to make room."""
+    value = text.strip()
+    if not value.startswith("+"):
+        alone, entry = messages.SETUP_BRIEF_NO_COUNTRY, messages.SETUP_BRIEF_ENTRY_NO_COUNTRY
+    else:
+        try:
+            phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            alone = messages.SETUP_BRIEF_NOT_A_NUMBER
+            entry = messages.SETUP_BRIEF_ENTRY_NOT_A_NUMBER
+        else:
+            alone = messages.SETUP_BRIEF_WRONG_DIGITS
+            entry = messages.SETUP_BRIEF_ENTRY_WRONG_DIGITS
+    if not in_list:
+        return alone
+    if len(value) > _QUOTED_ENTRY:
+        value = value[:_QUOTED_ENTRY] + "…"
+    return entry.format(entry=repr(value))
 
 
 def check_service_sid(raw: str) -> str:
@@ -80,8 +122,21 @@ def check_number_list(raw: str) -> str:
     try:
         numbers = parse_number_list(raw)
     except PhoneNumberError as exc:
-        raise ValueError(f"must be comma-separated E.164 numbers: {exc}") from None
+        entries = [entry for entry in raw.split(",") if entry.strip()]
+        bad = next(entry for entry in entries if not _is_phone(entry))
+        raise FieldError(
+            f"must be comma-separated E.164 numbers: {exc}",
+            _phone_brief(bad, in_list=len(entries) > 1),
+        ) from None
     return ",".join(numbers)
+
+
+def _is_phone(entry: str) -> bool:
+    try:
+        normalize_e164(entry)
+    except PhoneNumberError:
+        return False
+    return True
 
 
 def check_boolean(raw: str) -> str:
@@ -108,9 +163,10 @@ def check_webhook_url(raw: str) -> str:
         raise ValueError("must be a URL starting with https://") from None
     parts = urlsplit(value)
     if parts.scheme != "https" and parts.hostname not in _LOOPBACK:
-        raise ValueError(
+        raise FieldError(
             "must start with https:// (Twilio only calls public https addresses; "
-            "cloudflared and ngrok give you one)"
+            "cloudflared and ngrok give you one)",
+            messages.SETUP_BRIEF_WEBHOOK_HTTPS,
         )
     if parts.path in ("", "/"):
         parts = parts._replace(path=WEBHOOK_PATH)
@@ -120,11 +176,34 @@ def check_webhook_url(raw: str) -> str:
 def check_agent_url(raw: str) -> str:
     # The parser the configuration uses for SMS_AGENT_URL: setup must not write a value the
     # gateway then refuses (a ?query or #fragment, for one).
+    value = raw.strip()
     try:
-        return parse_base_url(raw.strip())
+        return parse_base_url(value)
     except ValueError as exc:
         detail = f" ({exc})" if str(exc) else ""
-        raise ValueError(f"must be an http(s) URL, usually ending in /v1{detail}") from None
+        raise FieldError(
+            f"must be an http(s) URL, usually ending in /v1{detail}", _agent_url_brief(value)
+        ) from None
+
+
+def _agent_url_brief(value: str) -> str:
+    """Which of `parse_base_url`'s refusals `value` met, asking in its order, as one short
+    sentence: its own wording ("without a ?query or #fragment") needs the long form around it."""
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return messages.SETUP_BRIEF_AGENT_URL_SPACE
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed [ of an IPv6 address
+        return messages.SETUP_BRIEF_AGENT_URL
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return messages.SETUP_BRIEF_AGENT_URL
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return messages.SETUP_BRIEF_AGENT_URL_PORT
+    return messages.SETUP_BRIEF_AGENT_URL_QUERY
 
 
 def check_model(raw: str) -> str:

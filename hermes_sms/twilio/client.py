@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import logging
+import os
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -425,12 +426,23 @@ class TwilioClient(PooledHttpClient):
                 retry_after = _parse_retry_after(resp.headers.get("Retry-After"))
         except TimeoutError as exc:
             raise _Failure(
-                TwilioError(f"could not reach {self.base_url}: timed out after {self.timeout:g}s")
+                TwilioError(
+                    f"no answer from {self.base_url} within {self.timeout:g} s", in_doubt=True
+                )
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            # Never connected, so nothing was sent. aiohttp's own text ("Cannot connect to host
+            # h:p ssl:default [Connect call failed …]") is for developers; say what the OS said.
+            raise _Failure(
+                TwilioError(f"could not reach {self.base_url}: {_os_reason(exc.os_error)}")
             ) from exc
         except aiohttp.ClientError as exc:
+            # Connected, then the exchange broke: the request may have been received.
             # aiohttp's messages name host and port only; the Basic auth header never appears.
             reason = str(exc) or type(exc).__name__
-            raise _Failure(TwilioError(f"could not reach {self.base_url}: {reason}")) from exc
+            raise _Failure(
+                TwilioError(f"lost the connection to {self.base_url}: {reason}", in_doubt=True)
+            ) from exc
 
         if 300 <= status < 400:
             raise _Failure(
@@ -487,3 +499,17 @@ def _error_from_answer(status: int, text: str) -> TwilioError:
     snippet = " ".join(text.split())[:200]
     message = f"HTTP {status}" + (f": {snippet}" if snippet else "")
     return TwilioError(message, status=status)
+
+
+def _os_reason(error: OSError) -> str:
+    """What the system said: "Connection refused", "Name or service not known"."""
+    import ssl
+
+    if isinstance(error, ssl.SSLError):
+        # Its errno is OpenSSL's, not the system's: os.strerror would invent a reason.
+        detail = getattr(error, "verify_message", None) or error.reason or str(error)
+        return f"TLS handshake failed ({detail})"
+    # asyncio replaces a refused connection's strerror with "Connect call failed (addr)".
+    if error.errno and error.errno > 0:
+        return os.strerror(error.errno)
+    return error.strerror or str(error) or type(error).__name__

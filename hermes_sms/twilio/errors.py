@@ -18,6 +18,7 @@ _EXPLANATIONS: dict[int, str] = {
     20500: "Twilio had an internal error; trying again later usually works.",
     20503: "Twilio is temporarily unavailable; trying again later usually works.",
     21211: "The 'To' number is not a valid phone number.",
+    21266: "The 'To' number is the 'From' number: a number cannot text itself.",
     21408: "Sending SMS to this region is not enabled in the Twilio geo-permissions.",
     21602: "The message body is empty and there is no media to send.",
     21603: "A 'From' number or Messaging Service SID is required.",
@@ -40,7 +41,21 @@ _EXPLANATIONS: dict[int, str] = {
 
 # Codes that will fail the same way however often they are retried.
 _PERMANENT_CODES = frozenset(
-    {20003, 20404, 21211, 21408, 21603, 21604, 21606, 21608, 21610, 21612, 21614, 21617}
+    {
+        20003,
+        20404,
+        21211,
+        21266,
+        21408,
+        21603,
+        21604,
+        21606,
+        21608,
+        21610,
+        21612,
+        21614,
+        21617,
+    }
 )
 # Codes that mean "not now": Twilio never processed the request or will accept it later.
 _TRANSIENT_CODES = frozenset({20429, 21611})
@@ -85,12 +100,16 @@ class TwilioError(Exception):
         status: int | None = None,
         code: int | None = None,
         more_info: str | None = None,
+        in_doubt: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
         self.more_info = more_info
+        # The request may have reached Twilio but no answer came back (a timeout, a dropped
+        # connection): a message may have been created. Never true for an HTTP answer.
+        self.in_doubt = in_doubt
 
     @property
     def explanation(self) -> str:
@@ -103,6 +122,10 @@ class TwilioError(Exception):
         return is_retryable(self.status, self.code)
 
     def __str__(self) -> str:
+        if self.status is None and self.code is None:
+            # No answer at all: the message says what happened ("could not reach …"); calling
+            # it a "Twilio error" would suggest Twilio refused something.
+            return self.message
         head = "Twilio error" if self.code is None else f"Twilio error {self.code}"
         if self.status is not None:
             head += f" (HTTP {self.status})"
@@ -117,10 +140,14 @@ class TwilioError(Exception):
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only constructor arguments need help to survive pickling (multiprocessing, etc.).
-        return (_rebuild, (self.message, self.status, self.code, self.more_info))
+        return (_rebuild, (self.message, self.status, self.code, self.more_info, self.in_doubt))
 
 
 def _rebuild(
-    message: str, status: int | None, code: int | None, more_info: str | None
+    message: str,
+    status: int | None,
+    code: int | None,
+    more_info: str | None,
+    in_doubt: bool = False,
 ) -> TwilioError:
-    return TwilioError(message, status=status, code=code, more_info=more_info)
+    return TwilioError(message, status=status, code=code, more_info=more_info, in_doubt=in_doubt)

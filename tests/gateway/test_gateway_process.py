@@ -110,6 +110,15 @@ async def test_bad_host_option_exit_2_names_the_option(gateway_env, value, shown
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("value", ["70000", "0", "-5"])
+async def test_bad_port_option_exit_2_names_the_option(gateway_env, value) -> None:
+    result = await run_cli("gateway", "--port", value, "--host", "127.0.0.1", env=gateway_env)
+    assert result.code == 2, result.output
+    assert f"--port must be a port number (1-65535), got '{value}'." in result.stderr
+    assert "Traceback" not in result.output
+    assert "listening" not in result.output
+
+
 async def test_good_host_option_is_used(gateway_env) -> None:
     port = free_port()
     process = await asyncio.create_subprocess_exec(
@@ -169,13 +178,38 @@ async def test_webhook_url_path_that_misses_the_route_is_a_start_warning(
     assert bool(said) is warned, gw.lines
 
 
-async def test_unwritable_home_fails_at_start(gateway_env, tmp_path: Path) -> None:
+async def test_home_that_is_a_file_fails_at_start(gateway_env, tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("")
     result = await run_cli("gateway", env={**gateway_env, "HERMES_HOME": str(blocker)})
     assert result.code == 2
-    assert "cannot use the database" in result.stderr
+    assert f"HERMES_HOME {blocker} is not a directory." in result.stderr
+    # Nothing `setup` could fix, and not a permissions problem either.
+    assert "hermes-sms setup" not in result.stderr
+    assert "writable" not in result.stderr.replace(str(blocker), "")
     assert "Traceback" not in result.output
+
+
+async def test_shared_home_is_refused_untouched(gateway_env, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    result = await run_cli("gateway", env={**gateway_env, "HERMES_HOME": str(shared)})
+    assert result.code == 2
+    assert "shared with other users" in result.stderr
+    assert "writable" not in result.stderr  # a refusal, not a permissions failure
+    assert (shared.stat().st_mode & 0o7777) == 0o1777
+
+
+async def test_loose_home_is_tightened_and_said(gateway_env, tmp_path: Path) -> None:
+    home = tmp_path / "loose"
+    home.mkdir()
+    home.chmod(0o755)
+    gw = await spawn({**gateway_env, "HERMES_HOME": str(home)})
+    line = await gw.wait_for("tightened")
+    await gw.stop()
+    assert f"tightened HERMES_HOME {home} from 0755 to 0700" in line
+    assert (home.stat().st_mode & 0o777) == 0o700
 
 
 async def test_sigkill_after_ack_reply_arrives_exactly_once(

@@ -8,10 +8,8 @@ CAP_DAC_READ_SEARCH): it is then refused exactly like any other user.
 
 from __future__ import annotations
 
-import ctypes
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,30 +18,13 @@ from harness import ALICE, OUR_NUMBER, free_port, spawn
 from hermes_sms.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cli_helpers import Result, base_env, run_cli
-
-PR_CAPBSET_DROP = 24
-CAP_DAC_OVERRIDE = 1
-CAP_DAC_READ_SEARCH = 2
-
-
-def _drop_root_file_powers() -> None:
-    """In the child, before exec: without these in the bounding set, root's exec'd program has
-    no way around permission bits (prctl(2), capabilities(7))."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+from cli_helpers import Result, as_ordinary_user, base_env, run_cli
 
 
 async def run_gateway(env: dict[str, str]) -> Result:
     """`hermes-sms gateway` as an ordinary user would run it; bounded, killed if it keeps going
     (which would mean it started on a database it cannot write)."""
-    return await run_cli("gateway", env=env, timeout=30, preexec_fn=_as_ordinary_user())
-
-
-def _as_ordinary_user() -> Callable[[], None] | None:
-    return _drop_root_file_powers if os.geteuid() == 0 else None
+    return await run_cli("gateway", env=env, timeout=30, preexec_fn=as_ordinary_user())
 
 
 @pytest.fixture
@@ -108,7 +89,7 @@ async def test_read_only_empty_folder_fails_at_start(env, home: Path, emulator) 
 async def test_same_home_made_writable_starts(env, home: Path, emulator) -> None:
     # The control: the same setup, writable, starts (so the refusals above are about writing).
     home.chmod(0o700)
-    gateway = await spawn(env, preexec_fn=_as_ordinary_user())
+    gateway = await spawn(env, preexec_fn=as_ordinary_user())
     try:
         await gateway.wait_for("listening", timeout=30)
     finally:

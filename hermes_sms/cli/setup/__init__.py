@@ -28,7 +28,8 @@ With --non-interactive, or when standard input is not a terminal, nothing is ask
 come from the flags, then the environment, then the existing file.
 
 Exit status: 0 saved; 1 Twilio rejected or could not check the credentials, or the webhook
-update failed; 2 missing or unusable values; 130 cancelled.
+update failed; 2 missing or unusable values (TWILIO_API_BASE_URL included, or a webhook URL
+Twilio cannot reach with --configure-webhook); 130 cancelled.
 """
 
 
@@ -164,8 +165,8 @@ def _context(
 ) -> SetupContext:
     from hermes_sms.cli.setup.common import SetupContext
     from hermes_sms.cli.setup.output import Reporter
-    from hermes_sms.config import DEFAULT_API_BASE_URL
     from hermes_sms.home import env_file
+    from hermes_sms.setup_wizard.twilio_api import base_url, base_url_problems
     from hermes_sms.setup_wizard.values import existing_values
 
     existing = existing_values(env.environ)
@@ -176,7 +177,8 @@ def _context(
         existing=existing,
         env_file=env_file(env.environ),
         # TWILIO_API_BASE_URL is for tests and the emulator; it is read, never written.
-        base_url=(existing.get("TWILIO_API_BASE_URL") or DEFAULT_API_BASE_URL).rstrip("/"),
+        base_url=base_url(existing),
+        base_url_problems=base_url_problems(existing),
         verify=verify,
         configure_webhook=configure_webhook,
     )

@@ -1,7 +1,8 @@
 """`hermes-sms setup --non-interactive` (also used when standard input is not a terminal):
 flags and environment in, checks, file out. Never prompts.
 
-Missing or unusable values fail before anything is checked or written (exit 2), credentials
+Missing or unusable values fail before anything is checked or written (exit 2): so do an
+unusable TWILIO_API_BASE_URL and --configure-webhook with a URL Twilio cannot reach. Credentials
 Twilio rejects or cannot check fail before writing (exit 1), a failed webhook update fails
 after writing (exit 1, and the output says the file was saved).
 """
@@ -44,8 +45,16 @@ def run_batch(ctx: SetupContext, *, tty_hint: bool) -> Plan:
         problems.append(text)
     if resolved.problems:
         problems.append(messages.setup_problems(messages.SETUP_INVALID, resolved.problems))
-    if ctx.configure_webhook and f.WEBHOOK_URL.name not in resolved.values:
+    base_url_message = ctx.base_url_message()
+    if base_url_message:
+        problems.append(base_url_message)
+    url = resolved.values.get(f.WEBHOOK_URL.name)
+    if ctx.configure_webhook and not url:
         problems.append(messages.SETUP_WEBHOOK_NEEDS_URL)
+    refused = ctx.webhook_refusal(url) if ctx.configure_webhook and url else None
+    if refused:
+        # Known without asking Twilio: stop before any request, as `doctor --fix` does.
+        problems.append(messages.SETUP_WEBHOOK_REFUSED.format(reason=refused))
     if problems:
         raise CliError("\n".join(problems), ExitStatus.USAGE)
 

@@ -12,6 +12,7 @@ from hermes_sms.cli.environment import Environment
 from hermes_sms.cli.errors import CliError
 from hermes_sms.cli.exit_status import ExitStatus
 from hermes_sms.cli.setup.output import Reporter
+from hermes_sms.home import PrivateDirError
 from hermes_sms.masking import display_url
 from hermes_sms.ports import PortState, bind_check
 from hermes_sms.setup_wizard import fields as f
@@ -21,6 +22,7 @@ from hermes_sms.setup_wizard.checks import (
     set_sms_webhook,
 )
 from hermes_sms.setup_wizard.envfile import WriteResult, read_file_values, write_env_file
+from hermes_sms.setup_wizard.twilio_api import webhook_refusal
 from hermes_sms.setup_wizard.values import env_updates, summary_rows
 
 if TYPE_CHECKING:
@@ -36,7 +38,9 @@ class SetupContext:
     # The current configuration: the .env file overlaid by the environment.
     existing: dict[str, str]
     env_file: Path
+    # TWILIO_API_BASE_URL, and the configuration's sentences about it when it is unusable.
     base_url: str
+    base_url_problems: list[str]
     verify: bool
     configure_webhook: bool
 
@@ -50,6 +54,26 @@ class SetupContext:
         if given is not None:
             return given.strip()
         return self.existing.get(spec.name) or spec.default or ""
+
+    def from_environment(self, spec: f.Field) -> bool:
+        """True when `default(spec)` is the process environment's value (no flag for it):
+        then it is not the file's, and it will keep winning over the file."""
+        shell = (self.env.environ.get(spec.name) or "").strip()
+        return self.given.get(spec.name) is None and bool(shell)
+
+    def base_url_message(self) -> str | None:
+        """Why setup cannot talk to TWILIO_API_BASE_URL, in the configuration's words."""
+        if not self.base_url_problems:
+            return None
+        return (
+            messages.config_problems(self.base_url_problems)
+            + "\n"
+            + messages.SETUP_BASE_URL_HINT.format(env_file=self.env_file)
+        )
+
+    def webhook_refusal(self, url: str) -> str | None:
+        """Why the number must not be pointed at `url` (the rule of `doctor --fix`)."""
+        return webhook_refusal(self.base_url, url)
 
 
 @dataclass
@@ -114,6 +138,9 @@ def save(ctx: SetupContext, values: dict[str, str]) -> WriteResult:
     """Write the file and say what happened, including anything that will shadow it."""
     try:
         result = write_env_file(ctx.env_file, env_updates(values))
+    except PrivateDirError as exc:
+        # A refusal with its reason (a shared folder, someone else's), not a failed write.
+        raise CliError(f"{exc}.", ExitStatus.USAGE) from None
     except OSError as exc:
         raise CliError(
             messages.SETUP_WRITE_FAILED.format(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 
 from hermes_sms import messages
+from hermes_sms.cli.errors import CliError
+from hermes_sms.cli.exit_status import ExitStatus
 from hermes_sms.cli.setup.common import (
     Plan,
     SetupContext,
@@ -45,18 +47,29 @@ _RETRY, _REENTER, _SKIP = "retry", "reenter", "skip"
 
 def validator(spec: f.Field, *, optional: bool = False) -> Validate:
     """A questionary validator from a field's check: True, or the sentence shown under the
-    prompt."""
+    prompt. questionary shows it on one line, cut at the terminal's edge: a check whose full
+    sentence would not fit gives a short one (`FieldError.brief`)."""
 
     def validate(text: str) -> bool | str:
         if not text.strip():
             return True if optional else f"{spec.label} is required."
         try:
             spec.check(text)
+        except f.FieldError as exc:
+            return exc.brief
         except ValueError as exc:
             return f"{spec.label} {exc}."
         return True
 
     return validate
+
+
+def _default(ctx: SetupContext, spec: f.Field) -> str:
+    """`ctx.default(spec)`, saying so first when it comes from the process environment: the
+    summary would otherwise show it as a change with no word of where it came from."""
+    if ctx.from_environment(spec):
+        ctx.report.info(messages.SETUP_FROM_ENVIRONMENT.format(name=spec.name))
+    return ctx.default(spec)
 
 
 def _normalised(spec: f.Field, text: str) -> str:
@@ -69,7 +82,7 @@ def _ask_url(ctx: SetupContext, spec: f.Field, message: str, *, optional: bool =
     A URL carrying user info (`https://user:pw@host`) is a credential: like a stored token it
     is never put in the editable line, only named masked ("Enter keeps https://…@host").
     """
-    current = ctx.default(spec)
+    current = _default(ctx, spec)
     shown = shown_url(current) if current else current
     if shown == current:
         return ask_text(
@@ -92,6 +105,10 @@ def _ask_url(ctx: SetupContext, spec: f.Field, message: str, *, optional: bool =
 
 def run_wizard(ctx: SetupContext) -> Plan:
     """Ask for every value; raises KeyboardInterrupt when the user cancels."""
+    base_url_message = ctx.base_url_message()
+    if base_url_message:
+        # Before the first question: every answer would be lost to it, as `send` would fail.
+        raise CliError(base_url_message, ExitStatus.USAGE)
     report = ctx.report
     report.info(messages.SETUP_INTRO.format(env_file=ctx.env_file))
     report.blank()
@@ -122,8 +139,8 @@ def _set(values: dict[str, str], spec: f.Field, value: str | None) -> None:
 def _credentials(ctx: SetupContext) -> tuple[str, str, CredentialCheck | None]:
     """Ask for the Account SID and Auth Token until Twilio accepts them (or the user goes on
     without checking). The check's result carries the account's numbers for the next step."""
-    sid = ctx.default(f.ACCOUNT_SID)
-    kept = ctx.default(f.AUTH_TOKEN) or None
+    sid = _default(ctx, f.ACCOUNT_SID)
+    kept = _default(ctx, f.AUTH_TOKEN) or None
     while True:
         sid = ask_text(
             messages.SETUP_ASK_ACCOUNT_SID,
@@ -170,7 +187,7 @@ def _credentials(ctx: SetupContext) -> tuple[str, str, CredentialCheck | None]:
 
 
 def _phone_number(ctx: SetupContext, check: CredentialCheck | None) -> str:
-    default = ctx.default(f.PHONE_NUMBER)
+    default = _default(ctx, f.PHONE_NUMBER)
     # An unusable stored number is offered as it is; the prompt then says what is wrong.
     with contextlib.suppress(ValueError):
         default = f.check_phone(default) if default else ""
@@ -207,7 +224,7 @@ def _phone_number(ctx: SetupContext, check: CredentialCheck | None) -> str:
 def _messaging_service(ctx: SetupContext) -> str:
     answer = ask_text(
         messages.SETUP_ASK_MESSAGING_SERVICE,
-        default=ctx.default(f.MESSAGING_SERVICE_SID),
+        default=_default(ctx, f.MESSAGING_SERVICE_SID),
         validate=validator(f.MESSAGING_SERVICE_SID, optional=True),
         instruction=messages.SETUP_HINT_OPTIONAL,
     )
@@ -215,7 +232,7 @@ def _messaging_service(ctx: SetupContext) -> str:
 
 
 def _allowed_users(ctx: SetupContext, values: dict[str, str]) -> None:
-    current = ctx.default(f.ALLOWED_USERS)
+    current = _default(ctx, f.ALLOWED_USERS)
     answer = ask_text(
         messages.SETUP_ASK_ALLOWED_USERS,
         default=", ".join(n.strip() for n in current.split(",") if n.strip()),
@@ -228,7 +245,7 @@ def _allowed_users(ctx: SetupContext, values: dict[str, str]) -> None:
         values[f.ALLOW_ALL_USERS.name] = "false"
         return
     try:
-        anyone = f.check_boolean(ctx.default(f.ALLOW_ALL_USERS)) == "true"
+        anyone = f.check_boolean(_default(ctx, f.ALLOW_ALL_USERS)) == "true"
     except ValueError:
         anyone = False
     choice = ask_select(
@@ -246,7 +263,7 @@ def _allowed_users(ctx: SetupContext, values: dict[str, str]) -> None:
 
 def _home_channel(ctx: SetupContext, values: dict[str, str]) -> None:
     suggestion = dict(values)
-    stored = ctx.default(f.HOME_CHANNEL)
+    stored = _default(ctx, f.HOME_CHANNEL)
     if stored:
         suggestion[f.HOME_CHANNEL.name] = stored
     apply_home_channel_default(suggestion)
@@ -264,7 +281,7 @@ def _webhook(ctx: SetupContext, values: dict[str, str], check: CredentialCheck |
     port = f.check_port(
         ask_text(
             messages.SETUP_ASK_PORT,
-            default=ctx.default(f.WEBHOOK_PORT),
+            default=_default(ctx, f.WEBHOOK_PORT),
             validate=validator(f.WEBHOOK_PORT),
         )
     )
@@ -283,20 +300,25 @@ def _webhook(ctx: SetupContext, values: dict[str, str], check: CredentialCheck |
 
     number = values[f.PHONE_NUMBER.name]
     found = find_number(check.numbers, number) if check is not None else None
-    if found is None:
-        if ctx.configure_webhook:
-            return True
-        ctx.report.info(messages.SETUP_WEBHOOK_MANUAL.format(number=number, url=shown))
-        return False
-    current = display_url(found.sms_url) if found.sms_url else messages.SETUP_WEBHOOK_UNSET
-    if found.sms_url and found.sms_method:
-        current += f" ({found.sms_method.upper()})"
-    ctx.report.info(messages.SETUP_WEBHOOK_CURRENT.format(number=number, current=current))
-    if webhook_is_set(found, url):
-        ctx.report.ok(messages.SETUP_WEBHOOK_ALREADY.format(url=shown))
+    if found is not None:
+        current = display_url(found.sms_url) if found.sms_url else messages.SETUP_WEBHOOK_UNSET
+        if found.sms_url and found.sms_method:
+            current += f" ({found.sms_method.upper()})"
+        ctx.report.info(messages.SETUP_WEBHOOK_CURRENT.format(number=number, current=current))
+        if webhook_is_set(found, url):
+            ctx.report.ok(messages.SETUP_WEBHOOK_ALREADY.format(url=shown))
+            return False
+    refused = ctx.webhook_refusal(url)
+    if refused:
+        # Neither offered nor done, even with --configure-webhook: real Twilio cannot reach the
+        # address, so a working number would stop receiving messages (as `doctor --fix` says).
+        ctx.report.warn(messages.SETUP_WEBHOOK_LEFT_ALONE.format(reason=refused))
         return False
     if ctx.configure_webhook:
         return True
+    if found is None:
+        ctx.report.info(messages.SETUP_WEBHOOK_MANUAL.format(number=number, url=shown))
+        return False
     return ask_confirm(messages.SETUP_ASK_POINT_WEBHOOK.format(url=shown))
 
 
@@ -306,12 +328,12 @@ def _agent(ctx: SetupContext, values: dict[str, str]) -> None:
     model = f.check_model(
         ask_text(
             messages.SETUP_ASK_AGENT_MODEL,
-            default=ctx.default(f.AGENT_MODEL),
+            default=_default(ctx, f.AGENT_MODEL),
             validate=validator(f.AGENT_MODEL),
         )
     )
     values[f.AGENT_MODEL.name] = model
-    stored = ctx.default(f.AGENT_API_KEY) or None
+    stored = _default(ctx, f.AGENT_API_KEY) or None
     typed = ask_secret(
         messages.SETUP_ASK_AGENT_API_KEY,
         kept=mask_secret(stored) if stored else None,
