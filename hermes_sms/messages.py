@@ -163,7 +163,8 @@ SETUP_CREDENTIALS_REJECTED = (
     "Twilio rejected this Account SID and Auth Token (error 20003). Copy both again from "
     "the Account Info box on https://console.twilio.com."
 )
-SETUP_TWILIO_UNREACHABLE = "Could not reach Twilio at {base_url}: {error}"
+# {error} names the address and what went wrong ("could not reach https://…: Connection refused").
+SETUP_TWILIO_UNREACHABLE = "Could not check the credentials: {error}"
 SETUP_TWILIO_FAILED = "Twilio could not check the credentials: {error}"
 SETUP_USE_NO_VERIFY = "Pass --no-verify to save the values without checking them."
 SETUP_TRIAL_NOTE = (

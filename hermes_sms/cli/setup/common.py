@@ -13,7 +13,7 @@ from hermes_sms.cli.errors import CliError
 from hermes_sms.cli.exit_status import ExitStatus
 from hermes_sms.cli.setup.output import Reporter
 from hermes_sms.home import PrivateDirError
-from hermes_sms.masking import display_url
+from hermes_sms.masking import display_url, display_urls_in
 from hermes_sms.ports import PortState, bind_check
 from hermes_sms.setup_wizard import fields as f
 from hermes_sms.setup_wizard.checks import (
@@ -101,11 +101,7 @@ def report_credentials(ctx: SetupContext, check: CredentialCheck) -> None:
     elif check.status is CredentialStatus.REJECTED:
         report.warn(messages.SETUP_CREDENTIALS_REJECTED)
     elif check.status is CredentialStatus.UNREACHABLE:
-        report.warn(
-            messages.SETUP_TWILIO_UNREACHABLE.format(
-                base_url=display_url(ctx.base_url), error=check.message
-            )
-        )
+        report.warn(messages.SETUP_TWILIO_UNREACHABLE.format(error=display_urls_in(check.message)))
     else:
         report.warn(messages.SETUP_TWILIO_FAILED.format(error=check.message))
 
