@@ -30,6 +30,9 @@ def normalize_e164(raw: str) -> str:
     text = (raw or "").strip()
     if not text:
         raise PhoneNumberError("is empty")
+    if not any(ch.isdigit() for ch in text):
+        # "abc", "n/a": telling them to add a country code would be no help.
+        raise PhoneNumberError(f"{text!r} is not a phone number (it has no digits)")
     if not text.startswith("+"):
         # Without a country code the number is ambiguous; guessing a region would route SMS to
         # the wrong country, so we refuse and say what to write instead.

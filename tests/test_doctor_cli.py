@@ -83,10 +83,16 @@ def test_text_output_groups_sections_with_marks_and_summary(isolated_home: Path)
 
 
 def test_failure_mark_and_exit_code(isolated_home: Path) -> None:
-    run = run_cli(["doctor", "--offline"], offline_environ(isolated_home, SMS_WEBHOOK_URL=""))
+    run = run_cli(["doctor", "--offline"], offline_environ(isolated_home, SMS_HOME_CHANNEL="12"))
     assert run.code == 1
-    assert "  ✗ SMS_WEBHOOK_URL is not set" in run.stdout
+    assert "  ✗ SMS_HOME_CHANNEL" in run.stdout
     assert ", 1 failed" in run.stdout
+
+
+def test_unset_webhook_url_is_a_warning_only(isolated_home: Path) -> None:
+    run = run_cli(["doctor", "--offline"], offline_environ(isolated_home, SMS_WEBHOOK_URL=""))
+    assert run.code == 0, run.stdout
+    assert "  ⚠ SMS_WEBHOOK_URL is not set" in run.stdout
 
 
 def test_strict_turns_warnings_into_failure(isolated_home: Path) -> None:

@@ -144,6 +144,18 @@ def test_unreadable_env_file_fails_without_crashing(isolated_home: Path) -> None
     checks = doctor(isolated_home)
     assert checks["config.env_file"]["status"] == "fail"
     assert "cannot read" in checks["config.env_file"]["message"]
+    # Reported once, with its fix; the checks that need the file are skipped.
+    assert checks["config.variables"]["status"] == "skip"
+    assert "cannot read" in checks["config.variables"]["message"]
+
+
+def test_env_file_that_does_not_parse_fails_under_other_settings(isolated_home: Path) -> None:
+    write_env_file(isolated_home, {})
+    (isolated_home / ".env").write_text("TWILIO_AUTH_TOKEN='unclosed\n")
+    checks = doctor(isolated_home)
+    assert checks["config.env_file"]["status"] == "pass"  # readable, private: fine as a file
+    assert checks["config.variables"]["status"] == "fail"
+    assert "line 1" in checks["config.variables"]["message"]
 
 
 def test_malformed_numbers_are_redacted_in_the_problems(isolated_home: Path) -> None:

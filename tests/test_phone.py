@@ -28,6 +28,13 @@ def test_number_without_country_code_is_rejected_with_hint() -> None:
         normalize_e164("555 010 0002")
 
 
+@pytest.mark.parametrize("raw", ["abc", "n/a", "+"])
+def test_text_without_digits_is_not_told_to_add_a_country_code(raw: str) -> None:
+    with pytest.raises(PhoneNumberError, match="is not a phone number") as info:
+        normalize_e164(raw)
+    assert "country code" not in str(info.value)
+
+
 @pytest.mark.parametrize(
     "raw", ["", "   ", "+", "+1", "+999 123", "+1 555", "hello", "+1555010000212345"]
 )

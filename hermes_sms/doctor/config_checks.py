@@ -12,7 +12,7 @@ from hermes_sms.doctor import hints
 from hermes_sms.doctor.catalog import failed, passed, skipped, warned
 from hermes_sms.doctor.loading import Loaded, problem_variable
 from hermes_sms.doctor.masking import mask
-from hermes_sms.doctor.result import CheckResult
+from hermes_sms.doctor.result import CheckResult, Status
 from hermes_sms.home import env_file
 from hermes_sms.phone import redact, redact_text
 
@@ -28,10 +28,11 @@ _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 def check_configuration(environ: Mapping[str, str], loaded: Loaded) -> list[CheckResult]:
     path = env_file(environ)
+    file_check = check_env_file(path)
     return [
-        check_env_file(path),
+        file_check,
         check_required(loaded, path),
-        check_variables(loaded, path),
+        check_variables(loaded, path, file_failed=file_check.status is Status.FAIL),
         check_allowed_users(loaded, path),
         check_home_channel(loaded, path),
     ]
@@ -125,7 +126,7 @@ def check_required(loaded: Loaded, path: Path) -> CheckResult:
     )
 
 
-def check_variables(loaded: Loaded, path: Path) -> CheckResult:
+def check_variables(loaded: Loaded, path: Path, *, file_failed: bool = False) -> CheckResult:
     check = "config.variables"
     lines = [
         line
@@ -137,9 +138,12 @@ def check_variables(loaded: Loaded, path: Path) -> CheckResult:
         bad = ", ".join(name for name in loaded.problems if name not in _OWN_CHECK) or "them"
         return _problems_result(check, lines, f"Correct {bad} in {path} (or in the environment).")
     if loaded.settings is None:
-        return failed(
-            check, loaded.error or "the configuration could not be read", f"Check {path}."
-        )
+        reason = loaded.error or "the configuration could not be read"
+        if file_failed:
+            # The .env check above already failed for this, with its fix: say it once.
+            return skipped(check, reason)
+        # Otherwise this is where an unusable file shows (a line it cannot parse, say).
+        return failed(check, reason, f"Check {path}.")
     return passed(check, "the other SMS_* settings are well-formed")
 
 
