@@ -50,8 +50,9 @@ def ensure_private_dir(path: Path) -> int | None:
     A missing directory is created 0700 (with its parents). An existing one is used as it is
     when private already, tightened to 0700 when it is ours and not shared (the caller says
     so: the return value is its previous mode), and refused with PrivateDirError when other
-    users share it (world-writable or sticky, like /tmp) or it belongs to someone else:
-    chmod'ing such a folder would lock its users out, and our secrets do not belong there.
+    users share it (writable by its group or by everyone, or sticky, like /tmp) or it belongs
+    to someone else: chmod'ing such a folder would lock its users out, and our secrets do not
+    belong there.
     """
     try:
         path.mkdir(mode=PRIVATE_DIR_MODE, parents=True)
@@ -60,28 +61,54 @@ def ensure_private_dir(path: Path) -> int | None:
         pass
     except OSError as exc:
         raise PrivateDirError(path, _cannot(messages.HOME_CANNOT_CREATE, path, exc)) from exc
+    mode = _usable_mode(path)
+    if not mode & 0o077:
+        return None
+    try:
+        path.chmod(PRIVATE_DIR_MODE)
+    except OSError as exc:
+        raise PrivateDirError(path, _cannot(messages.HOME_CANNOT_USE, path, exc)) from exc
+    return mode
+
+
+def private_dir_problem(path: Path) -> str | None:
+    """Why `ensure_private_dir(path)` would refuse, without creating or changing anything; None
+    when it would not (a missing folder can be created). For commands that ask questions
+    before they write, so they can stop before the first one."""
+    try:
+        _usable_mode(path)
+    except FileNotFoundError:
+        return None
+    except PrivateDirError as exc:
+        return str(exc)
+    return None
+
+
+def _usable_mode(path: Path) -> int:
+    """The mode of the existing folder `path` if we may use it (tightening it, when loose and
+    ours); else PrivateDirError. FileNotFoundError when it does not exist."""
     try:
         info = path.stat()
+    except FileNotFoundError:
+        raise
     except OSError as exc:
         raise PrivateDirError(path, _cannot(messages.HOME_CANNOT_USE, path, exc)) from exc
     if not stat.S_ISDIR(info.st_mode):
         raise PrivateDirError(path, messages.HOME_NOT_A_DIRECTORY.format(home=path), errno.ENOTDIR)
     mode = stat.S_IMODE(info.st_mode)
-    if mode & (stat.S_IWOTH | stat.S_ISVTX):
+    # Writable by the group or by everyone, or sticky (/tmp): other people keep files there,
+    # and a chmod would lock them out. Group- or world-readable only is just loose: tightened.
+    if mode & (stat.S_IWGRP | stat.S_IWOTH | stat.S_ISVTX):
         raise PrivateDirError(path, messages.HOME_SHARED.format(home=path, mode=mode))
     ours = info.st_uid == os.geteuid()
     if not mode & 0o077 and (ours or os.geteuid() == 0):
         # Root may use another user's private folder (a container volume, say): nobody else
         # gains anything, and nothing is chmod'ed.
-        return None
+        return mode
     if not ours:
         raise PrivateDirError(
             path, messages.HOME_NOT_YOURS.format(home=path, owner=owner_name(info.st_uid))
         )
-    try:
-        path.chmod(PRIVATE_DIR_MODE)
-    except OSError as exc:
-        raise PrivateDirError(path, _cannot(messages.HOME_CANNOT_USE, path, exc)) from exc
     return mode
 
 

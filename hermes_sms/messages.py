@@ -42,6 +42,7 @@ STDIN_UNREADABLE = "Cannot read the message from standard input: {reason}."
 EMPTY_MESSAGE = "The message is empty after formatting; nothing to send."
 SEND_FAILED = "Twilio did not accept part {index} of {total}: {error}"
 SEND_NO_ANSWER = "Part {index} of {total} was not sent: {error}"
+SEND_NO_ANSWER_IN_DOUBT = "Part {index} of {total} may or may not have reached Twilio: {error}"
 SEND_IN_DOUBT = (
     "Twilio may have received part {index} before the answer was lost: check its message log "
     "(Twilio console → Monitor → Messaging) before sending it again."

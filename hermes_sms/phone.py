@@ -15,7 +15,17 @@ _NO_COUNTRY_HINT = "start it with + and the country code, e.g. +15550100002"
 
 
 class PhoneNumberError(ValueError):
-    """A value that is not a usable phone number; the message says why and how to fix it."""
+    """A value that is not a usable phone number; the message says why and how to fix it.
+
+    `kind` says which rule it broke (EMPTY, NO_DIGITS, NO_COUNTRY, UNPARSABLE, WRONG_LENGTH),
+    for callers that word it their own way (the wizard's one-line messages)."""
+
+    EMPTY, NO_DIGITS, NO_COUNTRY = "empty", "no-digits", "no-country"
+    UNPARSABLE, WRONG_LENGTH = "unparsable", "wrong-length"
+
+    def __init__(self, message: str, kind: str = UNPARSABLE) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @lru_cache(maxsize=4096)
@@ -29,20 +39,27 @@ def normalize_e164(raw: str) -> str:
     """
     text = (raw or "").strip()
     if not text:
-        raise PhoneNumberError("is empty")
+        raise PhoneNumberError("is empty", PhoneNumberError.EMPTY)
     if not any(ch.isdigit() for ch in text):
         # "abc", "n/a": telling them to add a country code would be no help.
-        raise PhoneNumberError(f"{text!r} is not a phone number (it has no digits)")
+        raise PhoneNumberError(
+            f"{text!r} is not a phone number (it has no digits)", PhoneNumberError.NO_DIGITS
+        )
     if not text.startswith("+"):
         # Without a country code the number is ambiguous; guessing a region would route SMS to
         # the wrong country, so we refuse and say what to write instead.
-        raise PhoneNumberError(f"{text!r} has no country code: {_NO_COUNTRY_HINT}")
+        raise PhoneNumberError(
+            f"{text!r} has no country code: {_NO_COUNTRY_HINT}", PhoneNumberError.NO_COUNTRY
+        )
     try:
         parsed = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException as exc:
         raise PhoneNumberError(f"{text!r} is not a phone number ({exc._msg})") from None
     if not phonenumbers.is_possible_number(parsed):
-        raise PhoneNumberError(f"{text!r} has the wrong number of digits for its country")
+        raise PhoneNumberError(
+            f"{text!r} has the wrong number of digits for its country",
+            PhoneNumberError.WRONG_LENGTH,
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -394,16 +394,21 @@ async def test_dropped_connection_warns_the_part_may_have_been_sent(send_env) ->
 
     server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
     base_url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    env = {**send_env, "TWILIO_API_BASE_URL": base_url}
     try:
-        result = await run_cli(
-            "send", "--to", ALICE, "hi", env={**send_env, "TWILIO_API_BASE_URL": base_url}
-        )
+        result = await run_cli("send", "--to", ALICE, "hi", env=env)
+        as_json = await run_cli("send", "--json", "--to", ALICE, "hi", env=env)
     finally:
         server.close()
         await server.wait_closed()
     assert result.code == 1
-    assert f"Part 1 of 1 was not sent: lost the connection to {base_url}" in result.stderr
+    assert (
+        f"Part 1 of 1 may or may not have reached Twilio: lost the connection to {base_url}"
+        in result.stderr
+    )
+    assert "was not sent" not in result.stderr
     assert "Twilio may have received part 1" in result.stderr
+    assert json.loads(as_json.stdout)["error"]["in_doubt"] is True
 
 
 async def test_twilio_error_text_shows_numbers_redacted(send_env, emulator) -> None:

@@ -151,11 +151,13 @@ def test_unreadable_env_file_fails_without_crashing(isolated_home: Path) -> None
 
 def test_env_file_that_does_not_parse_fails_under_other_settings(isolated_home: Path) -> None:
     write_env_file(isolated_home, {})
-    (isolated_home / ".env").write_text("TWILIO_AUTH_TOKEN='unclosed\n")
+    (isolated_home / ".env").write_text("just words\nB=fine\n= no name\n")
     checks = doctor(isolated_home)
     assert checks["config.env_file"]["status"] == "pass"  # readable, private: fine as a file
     assert checks["config.variables"]["status"] == "fail"
+    # Every bad line at once.
     assert "line 1" in checks["config.variables"]["message"]
+    assert "line 3" in checks["config.variables"]["message"]
 
 
 def test_malformed_numbers_are_redacted_in_the_problems(isolated_home: Path) -> None:

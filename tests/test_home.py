@@ -4,13 +4,12 @@ never chmod'ed when others share it. Real folders and modes in temp dirs, and th
 from __future__ import annotations
 
 import os
-import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_helpers import base_env, run_cli, run_in_process
+from cli_helpers import base_env, free_port, run_cli, run_in_process
 
 from hermes_sms.home import PrivateDirError, ensure_private_dir, owner_name
 
@@ -50,12 +49,6 @@ def setup_args(*extra: str) -> list[str]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def gateway_env(home: Path) -> dict[str, str]:
     return base_env(
         home,
@@ -86,14 +79,16 @@ def test_private_folder_is_left_as_it_is(tmp_path: Path, bits: int) -> None:
     assert mode(target) == bits
 
 
-@pytest.mark.parametrize("bits", [0o755, 0o770, 0o711], ids=lambda bits: f"{bits:04o}")
+@pytest.mark.parametrize("bits", [0o755, 0o750, 0o711], ids=lambda bits: f"{bits:04o}")
 def test_own_loose_folder_is_tightened_and_its_old_mode_returned(tmp_path: Path, bits: int) -> None:
     target = folder(tmp_path / "home", bits)
     assert ensure_private_dir(target) == bits
     assert mode(target) == 0o700
 
 
-@pytest.mark.parametrize("bits", [0o1777, 0o777, 0o1755, 0o1700], ids=lambda bits: f"{bits:04o}")
+@pytest.mark.parametrize(
+    "bits", [0o1777, 0o777, 0o1755, 0o1700, 0o770, 0o2770], ids=lambda bits: f"{bits:04o}"
+)
 def test_shared_folder_is_refused_and_not_touched(tmp_path: Path, bits: int) -> None:
     target = folder(tmp_path / "shared", bits)
     with pytest.raises(PrivateDirError) as info:
@@ -146,7 +141,8 @@ async def test_gateway_refuses_a_shared_home_and_leaves_it_shared(shared: Path) 
 
 def test_setup_refuses_a_shared_home_and_leaves_it_shared(shared: Path) -> None:
     result = run_in_process(*setup_args(), env=base_env(shared))
-    assert result.code != 0, result.output
+    assert result.code == 2, result.output
+    assert "Settings for" not in result.stdout  # refused before the summary, not after
     assert f"HERMES_HOME {shared} is shared with other users (mode 1777)" in result.stderr
     assert mode(shared) == 0o1777
     assert list(shared.iterdir()) == []
@@ -157,7 +153,7 @@ def test_setup_in_another_users_home_says_whose_it_is(tmp_path: Path) -> None:
     home = folder(tmp_path / "theirs", 0o755)
     os.chown(home, NOBODY, NOBODY)
     result = run_in_process(*setup_args(), env=base_env(home))
-    assert result.code != 0, result.output
+    assert result.code == 2, result.output
     assert f"HERMES_HOME {home} belongs to {owner_name(NOBODY)}, not to you" in result.stderr
     assert "Operation not permitted" not in result.output
     assert mode(home) == 0o755 and list(home.iterdir()) == []
@@ -175,3 +171,11 @@ async def test_home_that_is_a_file_is_said_before_anything_else(
     assert f"HERMES_HOME {home} is not a directory." in result.stderr
     assert "File exists" not in result.output and "Traceback" not in result.output
     assert "Settings for" not in result.output  # setup's summary: it stopped before it
+
+
+def test_wizard_refuses_a_shared_home_before_the_first_question(shared: Path) -> None:
+    result = run_in_process("setup", env=base_env(shared), stdin_isatty=True)
+    assert result.code == 2, result.output
+    assert f"HERMES_HOME {shared} is shared with other users (mode 1777)" in result.stderr
+    assert "Twilio Account SID" not in result.output  # no question was asked
+    assert mode(shared) == 0o1777

@@ -306,6 +306,29 @@ async def test_timeout_is_retried(emulator: TwilioEmulator):
     assert len(emulator.messages) == 1
 
 
+async def test_a_lost_answer_stays_in_doubt_when_a_later_attempt_fails_cleanly(
+    emulator: TwilioEmulator,
+):
+    """Timeout, then 503: the error raised is the 503, but the first request may have created
+    the message, so the caller must still be told it is in doubt."""
+    emulator.inject_fault(status=None, latency=0.5, count=1)
+    emulator.inject_fault(503, retry_after=0)  # fires from the second request on
+    async with make_client(emulator, timeout=0.2, max_attempts=2) as client:
+        with pytest.raises(TwilioError) as info:
+            await client.create_message(to=TO, from_=OUR_NUMBER, body="x")
+    assert len(client.attempts) == 2
+    assert info.value.status == 503
+    assert info.value.in_doubt
+
+
+async def test_clean_failures_are_not_in_doubt(emulator: TwilioEmulator):
+    emulator.inject_fault(503, retry_after=0)
+    async with make_client(emulator, max_attempts=2) as client:
+        with pytest.raises(TwilioError) as info:
+            await client.create_message(to=TO, from_=OUR_NUMBER, body="x")
+    assert info.value.status == 503 and not info.value.in_doubt
+
+
 async def test_unreachable_port_is_retryable_connection_error():
     base_url = f"http://127.0.0.1:{free_port()}"
     sleep = SleepRecorder()

@@ -283,6 +283,8 @@ def _render_failure(
                 "message": error.message,
                 "explanation": error.explanation,
                 "more_info": error.more_info,
+                # True: an attempt may have reached Twilio unanswered; check before resending.
+                "in_doubt": error.in_doubt,
             },
             "parts": _part_json(plan, failure.sent),
         }
@@ -292,7 +294,12 @@ def _render_failure(
     err = env.console(stderr=True)
     # Twilio's texts quote numbers in full ("The number +1555… is unverified"); the terminal
     # shows them as the rest of the output does.
-    template = messages.SEND_FAILED if error.status is not None else messages.SEND_NO_ANSWER
+    if error.status is not None:
+        template = messages.SEND_FAILED
+    elif error.in_doubt:
+        template = messages.SEND_NO_ANSWER_IN_DOUBT
+    else:
+        template = messages.SEND_NO_ANSWER
     err.print(
         redact_text(
             template.format(index=failure.part.index, total=failure.part.total, error=error)

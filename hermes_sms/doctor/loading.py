@@ -53,8 +53,9 @@ def load(environ: Mapping[str, str]) -> Loaded:
     env = dict(environ)
     try:
         values = read_environment(env)
-    except ConfigError as exc:  # the file cannot be read (permissions, not UTF-8)
-        return Loaded(None, {}, {}, exc.problems[0].rstrip("."))
+    except ConfigError as exc:  # the folder or file cannot be read, or a line does not parse
+        # Every problem, so that fixing line 2 does not just reveal line 4 on the next run.
+        return Loaded(None, {}, {}, "; ".join(p.rstrip(".") for p in exc.problems))
     try:
         return Loaded(load_settings(env, require_twilio=True), {}, values)
     except ConfigError as exc:

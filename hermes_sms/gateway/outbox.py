@@ -114,8 +114,9 @@ class Outbox:
             self._log.info("%s has opted out (Twilio 21610): marked, nothing more sent", who)
             return None
         if error.retryable:
-            if error.status == THROTTLED or error.code == THROTTLED_CODE:
-                # A 429 was never processed: sending again cannot duplicate it.
+            if (error.status == THROTTLED or error.code == THROTTLED_CODE) and not error.in_doubt:
+                # A 429 was never processed: sending again cannot duplicate it. (Unless an
+                # earlier attempt went unanswered: then it stays in doubt, like a timeout.)
                 self._store.requeue(part.id)
             # Otherwise (5xx, timeout, no answer) Twilio may have accepted it: the part stays
             # `sending`, so the next attempt first looks for it in Twilio's message log.

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-import phonenumbers
-
 from hermes_sms import messages
 from hermes_sms.config import (
     DEFAULT_AGENT_MODEL,
@@ -84,26 +82,21 @@ def check_phone(raw: str) -> str:
         return normalize_e164(raw)
     except PhoneNumberError as exc:
         raise FieldError(
-            f"must be a phone number in E.164 form: {exc}", _phone_brief(raw)
+            f"must be a phone number in E.164 form: {exc}", _phone_brief(raw, exc)
         ) from None
 
 
-def _phone_brief(text: str, *, in_list: bool = False) -> str:
-    """The wizard's sentence for a number `normalize_e164` refused. Its checks are asked again
-    in its order, on the input: its message is written for the long form. In a list of
-    several, the bad entry is named (cut short) and the fix is shorter to make room."""
+def _phone_brief(text: str, error: PhoneNumberError, *, in_list: bool = False) -> str:
+    """The wizard's sentence for a number `normalize_e164` refused, chosen by the rule it
+    broke (its own message is written for the long form). In a list of several, the bad
+    entry is named (cut short) and the fix is shorter to make room."""
     value = text.strip()
-    if not value.startswith("+"):
+    if error.kind == PhoneNumberError.NO_COUNTRY:
         alone, entry = messages.SETUP_BRIEF_NO_COUNTRY, messages.SETUP_BRIEF_ENTRY_NO_COUNTRY
+    elif error.kind == PhoneNumberError.WRONG_LENGTH:
+        alone, entry = messages.SETUP_BRIEF_WRONG_DIGITS, messages.SETUP_BRIEF_ENTRY_WRONG_DIGITS
     else:
-        try:
-            phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException:
-            alone = messages.SETUP_BRIEF_NOT_A_NUMBER
-            entry = messages.SETUP_BRIEF_ENTRY_NOT_A_NUMBER
-        else:
-            alone = messages.SETUP_BRIEF_WRONG_DIGITS
-            entry = messages.SETUP_BRIEF_ENTRY_WRONG_DIGITS
+        alone, entry = messages.SETUP_BRIEF_NOT_A_NUMBER, messages.SETUP_BRIEF_ENTRY_NOT_A_NUMBER
     if not in_list:
         return alone
     if len(value) > _QUOTED_ENTRY:
@@ -123,20 +116,22 @@ def check_number_list(raw: str) -> str:
         numbers = parse_number_list(raw)
     except PhoneNumberError as exc:
         entries = [entry for entry in raw.split(",") if entry.strip()]
-        bad = next(entry for entry in entries if not _is_phone(entry))
+        bad, error = next(
+            (entry, problem) for entry in entries if (problem := _phone_problem(entry))
+        )
         raise FieldError(
             f"must be comma-separated E.164 numbers: {exc}",
-            _phone_brief(bad, in_list=len(entries) > 1),
+            _phone_brief(bad, error, in_list=len(entries) > 1),
         ) from None
     return ",".join(numbers)
 
 
-def _is_phone(entry: str) -> bool:
+def _phone_problem(entry: str) -> PhoneNumberError | None:
     try:
         normalize_e164(entry)
-    except PhoneNumberError:
-        return False
-    return True
+    except PhoneNumberError as exc:
+        return exc
+    return None
 
 
 def check_boolean(raw: str) -> str:

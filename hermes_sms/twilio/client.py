@@ -359,12 +359,18 @@ class TwilioClient(PooledHttpClient):
     ) -> dict[str, Any]:
         """Send one logical request, retrying transient failures with capped, jittered backoff."""
         attempt = 0
+        # Whether any attempt may have reached Twilio without an answer coming back: the error
+        # finally raised must say so even when the last attempt failed cleanly (a timeout, then
+        # a 503), or a caller would take "not sent" for certain and send it again.
+        doubt = False
         while True:
             attempt += 1
             try:
                 return await self._attempt(method, path, form=form, query=query)
             except _Failure as failure:
                 error = failure.error
+                doubt = doubt or error.in_doubt
+                error.in_doubt = doubt
                 if not error.retryable or attempt >= self.max_attempts:
                     raise error from failure.__cause__
                 if failure.retry_after is not None and failure.retry_after > self.retry_after_max:
@@ -424,6 +430,13 @@ class TwilioClient(PooledHttpClient):
                 text = await resp.text(errors="replace")
                 status = resp.status
                 retry_after = _parse_retry_after(resp.headers.get("Retry-After"))
+        except aiohttp.ConnectionTimeoutError as exc:
+            # No connection, so nothing was sent (a subclass of TimeoutError: caught first).
+            raise _Failure(
+                TwilioError(
+                    f"could not reach {self.base_url}: no connection within {self.timeout:g} s"
+                )
+            ) from exc
         except TimeoutError as exc:
             raise _Failure(
                 TwilioError(

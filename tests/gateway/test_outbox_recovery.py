@@ -11,7 +11,7 @@ from harness import ALICE, OUR_NUMBER
 
 from hermes_sms.config import TwilioConfig
 from hermes_sms.gateway.outbox import Outbox
-from hermes_sms.store import SENT, NewPart, Store
+from hermes_sms.store import SENDING, SENT, NewPart, Store
 
 
 @pytest.fixture
@@ -127,3 +127,35 @@ async def test_429_requeues_without_a_lookup(store: Store, outbox: Outbox, emula
     assert (await outbox.flush(ALICE)).complete
     assert [r.method for r in emulator.requests if "Messages" in r.path].count("GET") == 0
     assert [m["body"] for m in emulator.messages] == ["throttled"]
+
+
+async def test_throttled_after_a_lost_answer_is_looked_up_before_resending(
+    store: Store, emulator, twilio_creds
+) -> None:
+    """Timeout, then 429: the 429 alone would be safe to resend, but the first request may have
+    created the message, so the part stays in doubt (`sending`) for the message-log look-up."""
+    from hermes_sms.twilio.client import TwilioClient
+
+    client = TwilioClient(
+        twilio_creds.account_sid,
+        twilio_creds.auth_token,
+        base_url=emulator.base_url,
+        timeout=0.2,
+        max_attempts=2,
+        backoff_base=0.01,
+        backoff_max=0.02,
+    )
+    twilio = TwilioConfig(
+        twilio_creds.account_sid, twilio_creds.auth_token, OUR_NUMBER, api_base_url=client.base_url
+    )
+    outbox = Outbox(store, client, twilio, logging.getLogger("test.outbox"))
+    emulator.inject_fault(status=None, latency=0.5, count=1)
+    emulator.inject_fault(429, retry_after=0)
+    (part_id,) = store.queue_outbound(ALICE, [NewPart("maybe sent", "GSM-7", 1)], kind="reply")
+    try:
+        result = await outbox.flush(ALICE)
+    finally:
+        await client.close()
+    assert not result.complete
+    part = store.part(part_id)
+    assert part is not None and part.state == SENDING

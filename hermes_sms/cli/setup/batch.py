@@ -48,6 +48,9 @@ def run_batch(ctx: SetupContext, *, tty_hint: bool) -> Plan:
     base_url_message = ctx.base_url_message()
     if base_url_message:
         problems.append(base_url_message)
+    home_problem = ctx.home_problem()
+    if home_problem:
+        problems.append(home_problem)
     url = resolved.values.get(f.WEBHOOK_URL.name)
     if ctx.configure_webhook and not url:
         problems.append(messages.SETUP_WEBHOOK_NEEDS_URL)

@@ -61,6 +61,14 @@ class SetupContext:
         shell = (self.env.environ.get(spec.name) or "").strip()
         return self.given.get(spec.name) is None and bool(shell)
 
+    def home_problem(self) -> str | None:
+        """Why the file's folder cannot be used (shared, someone else's, not a folder), known
+        before asking anything; None when it can (or will be created)."""
+        from hermes_sms.home import private_dir_problem
+
+        problem = private_dir_problem(self.env_file.parent)
+        return problem + "." if problem else None
+
     def base_url_message(self) -> str | None:
         """Why setup cannot talk to TWILIO_API_BASE_URL, in the configuration's words."""
         if not self.base_url_problems:

@@ -105,10 +105,13 @@ def _ask_url(ctx: SetupContext, spec: f.Field, message: str, *, optional: bool =
 
 def run_wizard(ctx: SetupContext) -> Plan:
     """Ask for every value; raises KeyboardInterrupt when the user cancels."""
+    # Before the first question: every answer would be lost to these.
     base_url_message = ctx.base_url_message()
     if base_url_message:
-        # Before the first question: every answer would be lost to it, as `send` would fail.
-        raise CliError(base_url_message, ExitStatus.USAGE)
+        raise CliError(base_url_message, ExitStatus.USAGE)  # as `send` would fail
+    home_problem = ctx.home_problem()
+    if home_problem:
+        raise CliError(home_problem, ExitStatus.USAGE)
     report = ctx.report
     report.info(messages.SETUP_INTRO.format(env_file=ctx.env_file))
     report.blank()
