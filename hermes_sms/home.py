@@ -85,12 +85,12 @@ def private_dir_problem(path: Path) -> str | None:
 
 
 def _usable_mode(path: Path) -> int:
-    """The mode of the existing folder `path` if we may use it (tightening it, when loose and
-    ours); else PrivateDirError. FileNotFoundError when it does not exist."""
+    """The mode of the existing folder `path` if we may use it (a loose one of ours is the
+    caller's to tighten); else PrivateDirError. FileNotFoundError when it does not exist."""
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise
+        raise  # not a refusal: the callers create it, or have nothing to check yet
     except OSError as exc:
         raise PrivateDirError(path, _cannot(messages.HOME_CANNOT_USE, path, exc)) from exc
     if not stat.S_ISDIR(info.st_mode):

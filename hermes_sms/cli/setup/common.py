@@ -12,7 +12,7 @@ from hermes_sms.cli.environment import Environment
 from hermes_sms.cli.errors import CliError
 from hermes_sms.cli.exit_status import ExitStatus
 from hermes_sms.cli.setup.output import Reporter
-from hermes_sms.home import PrivateDirError
+from hermes_sms.home import PrivateDirError, private_dir_problem
 from hermes_sms.masking import display_url, display_urls_in
 from hermes_sms.ports import PortState, bind_check
 from hermes_sms.setup_wizard import fields as f
@@ -64,8 +64,6 @@ class SetupContext:
     def home_problem(self) -> str | None:
         """Why the file's folder cannot be used (shared, someone else's, not a folder), known
         before asking anything; None when it can (or will be created)."""
-        from hermes_sms.home import private_dir_problem
-
         problem = private_dir_problem(self.env_file.parent)
         return problem + "." if problem else None
 
