@@ -355,3 +355,14 @@ async def test_busy_port_is_a_warning_only(isolated_home: Path, twilio_creds, ag
     assert f"port {busy} is in use right now" in result.stderr
     assert dotenv_values(isolated_home / ".env")["SMS_WEBHOOK_PORT"] == busy
     assert_no_secrets(result, twilio_creds.auth_token, AGENT_KEY)
+
+
+async def test_summary_in_a_pipe_keeps_each_value_on_one_line(
+    isolated_home: Path, twilio_creds, agent
+) -> None:
+    url = "https://a-rather-long-tunnel-name-for-a-test.trycloudflare.com/webhooks/twilio"
+    args = flags(twilio_creds, agent, "--no-verify", "--webhook-url", url)
+    result = await run(*args, env=base_env(isolated_home))
+    assert result.code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if "SMS_WEBHOOK_URL" in line]
+    assert url in line  # whole, not folded over two lines of an 80-column table

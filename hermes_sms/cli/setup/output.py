@@ -49,6 +49,15 @@ class Reporter:
             return asyncio.run(work)
 
     def summary(self, rows: Sequence[SummaryRow], env_file: Path) -> None:
+        if not self.out.is_terminal:
+            # A log or a pipe: a table at rich's default 80 columns would fold a long URL over
+            # lines, and it would no longer copy or grep. One line per variable instead.
+            self.out.print(messages.SETUP_SUMMARY_TITLE.format(env_file=env_file), markup=False)
+            width = max(len(row.name) for row in rows) if rows else 0
+            for row in rows:
+                line = f"  {row.name:<{width}}  {row.shown}  {row.change}".rstrip()
+                self.out.print(line, markup=False, soft_wrap=True)
+            return
         table = Table(title=messages.SETUP_SUMMARY_TITLE.format(env_file=env_file))
         # Variable names rather than labels: they are what the file, the docs and `doctor`
         # use, and leave room for the values in 80 columns.
