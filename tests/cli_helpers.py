@@ -89,6 +89,20 @@ def run_in_process(
     return Result(int(code), stdout.getvalue(), stderr.getvalue())
 
 
+async def run_in_thread(*args: str, env: dict[str, str]) -> Result:
+    """`run_in_process` from a test that also serves the Twilio emulator on this event loop."""
+    return await asyncio.to_thread(run_in_process, *args, env=env)
+
+
+def setup_args(account_sid: str, auth_token: str, *extra: str, **options: str) -> list[str]:
+    """`setup --non-interactive` with these credentials, `--name value` for each option
+    (`phone_number=` gives `--phone-number`), in the order given, then `extra` as it is."""
+    args = ["setup", "--non-interactive", "--account-sid", account_sid, "--auth-token", auth_token]
+    for name, value in options.items():
+        args += [f"--{name.replace('_', '-')}", value]
+    return [*args, *extra]
+
+
 def free_port() -> int:
     """A port nothing listens on right now (on 127.0.0.1)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import base_env, free_port, run_cli, run_in_process
+from cli_helpers import setup_args as cli_setup_args
 
 from hermes_sms.home import PrivateDirError, ensure_private_dir, owner_name
 
@@ -35,18 +36,9 @@ def shared(tmp_path: Path) -> Iterator[Path]:
 
 
 def setup_args(*extra: str) -> list[str]:
-    return [
-        "setup",
-        "--non-interactive",
-        "--no-verify",
-        "--account-sid",
-        SID,
-        "--auth-token",
-        "home-test-token",
-        "--phone-number",
-        "+15550100001",
-        *extra,
-    ]
+    return cli_setup_args(
+        SID, "home-test-token", "--no-verify", *extra, phone_number="+15550100001"
+    )
 
 
 def gateway_env(home: Path) -> dict[str, str]:

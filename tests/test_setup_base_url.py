@@ -4,12 +4,11 @@ non-interactive alike, before any request. Real CLI, the Twilio emulator on 127.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import Result, base_env, run_in_process
+from cli_helpers import base_env, run_in_thread
 from test_setup_wizard import Terminal, run_wizard, wizard_env
 
 OUR = "+15550100001"
@@ -25,8 +24,7 @@ MISTAKES: dict[str, Callable[[str], str]] = {
 }
 
 
-async def run(*args: str, env: dict[str, str]) -> Result:
-    return await asyncio.to_thread(run_in_process, *args, env=env)
+run = run_in_thread
 
 
 async def configuration_sentence(env: dict[str, str]) -> str:

@@ -4,13 +4,19 @@ emulator keeps serving on the test's event loop."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import stat
 from pathlib import Path
 
 import pytest
-from cli_helpers import Result, base_env, run_cli, run_in_process
+from cli_helpers import (
+    Result,
+    base_env,
+    free_port,
+    run_cli,
+    run_in_thread,
+    setup_args,
+)
 from dotenv import dotenv_values
 
 from hermes_sms.sandbox.fake_llm import FakeLLM
@@ -39,40 +45,22 @@ async def agent():
         yield fake
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def flags(twilio_creds, agent, *extra: str) -> list[str]:
-    return [
-        "setup",
-        "--non-interactive",
-        "--account-sid",
+    return setup_args(
         twilio_creds.account_sid,
-        "--auth-token",
         twilio_creds.auth_token,
-        "--phone-number",
-        "+1 (555) 010-0001",
-        "--allowed-users",
-        "+1 555 010 0002, +15550100003",
-        "--port",
-        str(free_port()),
-        "--webhook-url",
-        "https://abc.trycloudflare.com",
-        "--agent-url",
-        agent.url,
-        "--agent-model",
-        "hermes-agent",
-        "--agent-api-key",
-        AGENT_KEY,
         *extra,
-    ]
+        phone_number="+1 (555) 010-0001",
+        allowed_users="+1 555 010 0002, +15550100003",
+        port=str(free_port()),
+        webhook_url="https://abc.trycloudflare.com",
+        agent_url=agent.url,
+        agent_model="hermes-agent",
+        agent_api_key=AGENT_KEY,
+    )
 
 
-async def run(*args: str, env: dict[str, str]) -> Result:
-    return await asyncio.to_thread(run_in_process, *args, env=env)
+run = run_in_thread
 
 
 def assert_no_secrets(result: Result, *secrets: str) -> None:

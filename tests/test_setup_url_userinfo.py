@@ -5,11 +5,10 @@ temp HERMES_HOME, the real CLI (in-process, or in a pseudo-terminal for the wiza
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from cli_helpers import Result, base_env, run_in_process
+from cli_helpers import base_env, run_in_thread, setup_args
 from dotenv import dotenv_values
 from test_setup_wizard import CLEAR, ENTER, Terminal, run_wizard, wizard_env
 
@@ -38,30 +37,20 @@ async def agent():
         yield fake
 
 
-async def run(*args: str, env: dict[str, str]) -> Result:
-    return await asyncio.to_thread(run_in_process, *args, env=env)
+run = run_in_thread
 
 
 def base_flags(twilio_creds, agent, *extra: str) -> list[str]:
-    return [
-        "setup",
-        "--non-interactive",
-        "--account-sid",
+    return setup_args(
         twilio_creds.account_sid,
-        "--auth-token",
         twilio_creds.auth_token,
-        "--phone-number",
-        OUR,
-        "--allowed-users",
-        ALICE,
-        "--agent-url",
-        agent.url,
-        "--agent-model",
-        "hermes-agent",
-        "--agent-api-key",
-        AGENT_KEY,
         *extra,
-    ]
+        phone_number=OUR,
+        allowed_users=ALICE,
+        agent_url=agent.url,
+        agent_model="hermes-agent",
+        agent_api_key=AGENT_KEY,
+    )
 
 
 # --- unusable values: the problem sentence quotes the value, never its user info -------------

@@ -5,11 +5,10 @@ pseudo-terminal; the emulator on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from cli_helpers import Result, base_env, run_in_process
+from cli_helpers import base_env, run_in_thread, setup_args
 from dotenv import dotenv_values
 from test_setup_wizard import CLEAR, ENTER, Terminal, run_wizard, wizard_env
 
@@ -36,24 +35,17 @@ LOCAL_URLS = {
 }
 
 
-async def run(*args: str, env: dict[str, str]) -> Result:
-    return await asyncio.to_thread(run_in_process, *args, env=env)
+run = run_in_thread
 
 
 def flags(twilio_creds, webhook_url: str, *extra: str) -> list[str]:
-    return [
-        "setup",
-        "--non-interactive",
-        "--account-sid",
+    return setup_args(
         twilio_creds.account_sid,
-        "--auth-token",
         twilio_creds.auth_token,
-        "--phone-number",
-        OUR,
-        "--webhook-url",
-        webhook_url,
         *extra,
-    ]
+        phone_number=OUR,
+        webhook_url=webhook_url,
+    )
 
 
 @pytest.mark.parametrize("kind", LOCAL_URLS)
