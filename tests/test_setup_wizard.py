@@ -462,6 +462,45 @@ async def test_rerun_keeps_the_stored_number_and_replaces_a_secret(
     assert AGENT_KEY not in output and new_key not in output
 
 
+async def test_configure_webhook_with_a_number_not_in_the_account_changes_nothing(
+    isolated_home: Path, emulator_factory, twilio_creds, agent
+) -> None:
+    """--configure-webhook and a typed number the account does not have: the update could
+    only fail after saving, so the wizard says so before the summary and does not try it."""
+    emulator = await emulator_factory(phone_numbers=(OUR, SECOND))
+    existing_file(isolated_home, twilio_creds, agent.url)
+    unlisted = "+15550100077"
+
+    def script(t: Terminal) -> None:
+        t.answer("Twilio Account SID", ENTER)
+        t.answer("Twilio Auth Token", ENTER)
+        t.answer("Which of the account's numbers", DOWN + DOWN + ENTER)
+        t.answer("Twilio phone number", CLEAR + unlisted + ENTER)
+        t.expect(f"{unlisted} is not one of this account's SMS numbers")
+        t.answer("Messaging Service SID", ENTER)
+        t.answer("Who may text the agent?", ENTER)
+        t.answer("Home channel", ENTER)
+        t.answer("Port the gateway listens on", ENTER)
+        t.answer("Public https URL", CLEAR + "https://new.trycloudflare.com" + ENTER)
+        t.expect(f"{unlisted} is not a number of this Twilio account; webhook not changed")
+        t.answer("Agent URL", ENTER)
+        t.answer("Agent model", ENTER)
+        t.answer("Agent API key", ENTER)
+        t.answer("Send a test request", "n")
+        t.answer("Write these settings", "y")
+        t.expect("Saved")
+
+    env = wizard_env(isolated_home, emulator.base_url)
+    code, output = await run_wizard(env, script, "--configure-webhook")
+    assert code == 0, output
+    assert dotenv_values(isolated_home / ".env")["TWILIO_PHONE_NUMBER"] == unlisted
+    assert "Pointing the webhook" not in output
+    assert not [
+        r for r in emulator.requests if r.method == "POST" and "IncomingPhoneNumbers" in r.path
+    ]
+    assert all(n["sms_url"] in (None, "") for n in emulator.numbers)
+
+
 async def test_non_interactive_in_a_terminal_never_prompts(
     isolated_home: Path, twilio_creds
 ) -> None:

@@ -317,6 +317,12 @@ def _webhook(ctx: SetupContext, values: dict[str, str], check: CredentialCheck |
         # address, so a working number would stop receiving messages (as `doctor --fix` says).
         ctx.report.warn(messages.SETUP_WEBHOOK_LEFT_ALONE.format(reason=refused))
         return False
+    if found is None and check is not None and not check.numbers_error:
+        # The account's numbers were listed and this is not one of them: an update could
+        # only fail after the file is written, so it is not tried (as the batch run refuses).
+        if ctx.configure_webhook:
+            ctx.report.warn(messages.SETUP_WEBHOOK_NOT_FOUND.format(number=number))
+        return False
     if ctx.configure_webhook:
         return True
     if found is None:
