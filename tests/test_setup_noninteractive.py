@@ -90,8 +90,10 @@ async def test_all_flags(isolated_home: Path, emulator, twilio_creds, agent) -> 
     assert "Credentials work" in result.stdout
     assert "model hermes-agent is available" in result.stdout
     assert "…" + twilio_creds.auth_token[-4:] in result.stdout
-    # Without --configure-webhook the number is left alone.
+    # Without --configure-webhook the number is left alone, and the flag is suggested.
     assert emulator.numbers[0]["sms_url"] == ""
+    assert f"messages to {OUR} go to: (nothing set)" in result.stdout
+    assert "Pass --configure-webhook to point it at" in result.stdout
     assert_no_secrets(result, twilio_creds.auth_token, AGENT_KEY)
 
 

@@ -12,6 +12,8 @@ from cli_helpers import base_env, run_in_thread, setup_args
 from dotenv import dotenv_values
 from test_setup_wizard import CLEAR, ENTER, Terminal, run_wizard, wizard_env
 
+from hermes_sms.cli.setup.batch import webhook_flag_advice
+
 OUR = "+15550100001"
 # Stands for the real Twilio: a public name to the rule, which never resolves, so no test can
 # ever reach Twilio, even with the refusal broken.
@@ -137,3 +139,18 @@ async def test_wizard_still_offers_a_local_url_to_the_emulator(
     code, output = await run_wizard(wizard_env(isolated_home, emulator.base_url), script)
     assert code == 0, output
     assert (emulator.numbers[0]["sms_url"], emulator.numbers[0]["sms_method"]) == (url, "POST")
+
+
+@pytest.mark.parametrize("kind", LOCAL_URLS)
+def test_non_interactive_does_not_suggest_the_flag_it_would_refuse(kind: str) -> None:
+    """Without --configure-webhook, setup suggests the flag for a number pointed elsewhere;
+    against the real Twilio and a local URL, the flag would be refused, so it says why the
+    number is left alone instead. (The run itself would need the real Twilio to get there.)"""
+    _, full, reason = LOCAL_URLS[kind]
+    advice = webhook_flag_advice(REAL_TWILIO, full)
+    assert "--configure-webhook" not in advice
+    assert reason in advice and "left as it is" in advice
+    # A public URL, or a local one against a local emulator: the flag is the advice.
+    public = "https://sms.example.com/webhooks/twilio"
+    assert "Pass --configure-webhook" in webhook_flag_advice(REAL_TWILIO, public)
+    assert "Pass --configure-webhook" in webhook_flag_advice("http://127.0.0.1:9", full)

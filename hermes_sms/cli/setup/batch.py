@@ -29,6 +29,7 @@ from hermes_sms.setup_wizard.checks import (
     find_number,
     webhook_is_set,
 )
+from hermes_sms.setup_wizard.twilio_api import webhook_refusal
 from hermes_sms.setup_wizard.values import missing_line, resolve
 
 
@@ -112,7 +113,7 @@ def _verify(ctx: SetupContext, plan: Plan) -> None:
         elif not plan.point_webhook:
             current = display_url(found.sms_url) if found.sms_url else messages.SETUP_WEBHOOK_UNSET
             report.info(messages.SETUP_WEBHOOK_CURRENT.format(number=number, current=current))
-            report.info(messages.SETUP_WEBHOOK_USE_FLAG.format(url=display_url(url)))
+            report.info(webhook_flag_advice(ctx.base_url, url))
     result = report.spin(
         messages.SETUP_CHECKING_AGENT,
         check_agent(
@@ -122,3 +123,13 @@ def _verify(ctx: SetupContext, plan: Plan) -> None:
         ),
     )
     report_agent(ctx, result)
+
+
+def webhook_flag_advice(api_base_url: str, url: str) -> str:
+    """What to say when the number's webhook is not `url` and --configure-webhook was not
+    given: suggest the flag, unless the flag would be refused (a local URL against the real
+    Twilio), when it says why the number is left alone instead."""
+    refused = webhook_refusal(api_base_url, url)
+    if refused:
+        return messages.SETUP_WEBHOOK_LEFT_ALONE.format(reason=refused)
+    return messages.SETUP_WEBHOOK_USE_FLAG.format(url=display_url(url))
