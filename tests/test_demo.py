@@ -219,6 +219,25 @@ async def test_unusable_home_is_a_clear_error(isolated_home: Path, tmp_path: Pat
     assert "Traceback" not in result.output and "Unclosed" not in result.output
 
 
+async def test_home_of_a_running_gateway_is_refused(isolated_home: Path, tmp_path: Path) -> None:
+    """`demo --home` on the folder of a running gateway would make two gateways answer from
+    one database: refused like a second gateway, and the running one keeps its lock."""
+    from hermes_sms.gateway.instance_lock import InstanceLock
+
+    home = tmp_path / "live"
+    home.mkdir(mode=0o700)
+    running = InstanceLock.acquire(home / "gateway.lock")  # what a running gateway holds
+    try:
+        env = base_env(isolated_home, SMS_AGENT_BACKEND="echo")
+        result = await run_cli("demo", "--home", str(home), "--script", "hi", env=env)
+        assert result.code == 2, result.output
+        assert "The demo could not start: another hermes-sms gateway (pid " in result.stderr
+        assert "you ›" not in result.stdout and "Traceback" not in result.output
+        assert running.held
+    finally:
+        running.release()
+
+
 async def test_shared_home_is_refused_and_left_shared(isolated_home: Path, tmp_path: Path) -> None:
     # `--home /tmp` run as root used to chmod /tmp to 0700, locking every other user out.
     shared = tmp_path / "like-tmp"

@@ -26,6 +26,7 @@ from hermes_sms.doctor.probes import (
 )
 from hermes_sms.doctor.result import CheckResult, Status
 from hermes_sms.doctor.urls import health_url, host_of, is_https, path_of, private_host_reason
+from hermes_sms.gateway.instance_lock import LOCK_NAME, find_holder
 from hermes_sms.gateway.paths import SERVICE_NAME, WEBHOOK_PATH
 from hermes_sms.masking import display_url
 from hermes_sms.ports import PortState
@@ -107,6 +108,18 @@ async def check_port(loaded: Loaded, timeout: float) -> CheckResult:
         "set SMS_WEBHOOK_PORT to a free port (and point the tunnel at the new port)."
     )
     if probe.state is PortState.FREE:
+        holder = find_holder(settings.home / LOCK_NAME)
+        if holder is not None:
+            # Started with --port, or before SMS_WEBHOOK_PORT changed: the tunnel, pointed at
+            # SMS_WEBHOOK_PORT, reaches nothing, and a second gateway would be refused.
+            pid = f" (pid {holder.pid})" if holder.pid else ""
+            return warned(
+                check,
+                f"a hermes-sms gateway{pid} is running with this HERMES_HOME, but not on port "
+                f"{port} (SMS_WEBHOOK_PORT)",
+                "Point the tunnel at the port it listens on (its first log line says which), "
+                "or restart it without --port so that it uses SMS_WEBHOOK_PORT.",
+            )
         return passed(check, f"port {port} (SMS_WEBHOOK_PORT) is free for the gateway")
     if probe.state is PortState.IN_USE:
         return failed(

@@ -13,6 +13,7 @@ from hermes_sms.agent import Agent, create_agent
 from hermes_sms.config import Settings
 from hermes_sms.gateway.app import WebhookRoutes, create_app, status_callback_url
 from hermes_sms.gateway.inbound import InboundHandler
+from hermes_sms.gateway.instance_lock import LOCK_NAME, AlreadyRunningError, InstanceLock
 from hermes_sms.gateway.outbox import Outbox
 from hermes_sms.gateway.worker import RETRY_FIRST_SECONDS, Worker
 from hermes_sms.home import DATABASE_NAME
@@ -25,6 +26,10 @@ DEFAULT_GRACE_SECONDS = 10.0
 
 class ListenError(Exception):
     """The server cannot listen (port taken, bad host); the message names the variable."""
+
+
+class AlreadyRunning(ListenError):
+    """Another gateway is serving the same database; the message names its pid and folder."""
 
 
 @dataclass
@@ -74,10 +79,17 @@ class Gateway:
         self.inbound = InboundHandler(settings, self.store, self.worker.wake, self.log)
         self.app = create_app(WebhookRoutes(settings, self.store, self.inbound, self.log))
         self._runner: web.AppRunner | None = None
+        self._lock: InstanceLock | None = None
         self._stopped = False
 
     async def start(self, host: str | None = None, port: int | None = None) -> Listening:
-        """Listen, then resume work left from a previous run; raises ListenError."""
+        """Listen, then resume work left from a previous run; raises ListenError, or
+        AlreadyRunning when another gateway uses the same database."""
+        # Before listening or resuming anything: the other gateway owns the queue.
+        try:
+            self._lock = InstanceLock.acquire(self.store.path.parent / LOCK_NAME)
+        except AlreadyRunningError as exc:
+            raise AlreadyRunning(str(exc)) from exc
         host = self.settings.webhook_host if host is None else host
         port = self.settings.webhook_port if port is None else port
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
@@ -109,14 +121,19 @@ class Gateway:
         if self._stopped:
             return
         self._stopped = True
-        if self._runner is not None:
-            # Closing the site first means no new webhook is acknowledged while we drain.
-            for site in list(self._runner.sites):
-                await site.stop()
-        await self.worker.stop(grace)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        await self.client.close()
-        await self.agent.close()
-        self.store.close()
+        try:
+            if self._runner is not None:
+                # Closing the site first means no new webhook is acknowledged while we drain.
+                for site in list(self._runner.sites):
+                    await site.stop()
+            await self.worker.stop(grace)
+            if self._runner is not None:
+                await self._runner.cleanup()
+                self._runner = None
+            await self.client.close()
+            await self.agent.close()
+            self.store.close()
+        finally:
+            # Last, and whatever failed above: the next gateway may start only now.
+            if self._lock is not None:
+                self._lock.release()

@@ -65,7 +65,11 @@ async def start_gateway(
             backoff_max=0.02,
         )
         gateway = Gateway(settings, client=client, log=log, retry_first_seconds=0.05)
-        listening = await gateway.start("127.0.0.1", port)
+        try:
+            listening = await gateway.start("127.0.0.1", port)
+        except BaseException:
+            await gateway.stop(grace=0)  # as the CLI does: close what was opened
+            raise
         started.append(gateway)
         return Harness(
             gateway=gateway,

@@ -116,3 +116,27 @@ async def test_wrong_path_reaches_gateway_health_but_not_webhook(
     signature = report.get("webhook.signature")
     assert signature and signature.status is Status.FAIL
     assert "HTTP 404" in signature.message
+
+
+async def test_gateway_running_on_another_port_is_named(
+    start_gateway: StartGateway, isolated_home: Path
+) -> None:
+    """A gateway started with --port (or before SMS_WEBHOOK_PORT changed) leaves the
+    configured port free: the doctor says that a gateway runs with this HERMES_HOME elsewhere,
+    which a free port alone would hide; once it stops, the free port simply passes."""
+    import os
+
+    from harness import free_port
+
+    gw = await start_gateway()
+    environ = doctor_environ(gw, isolated_home, SMS_WEBHOOK_PORT=str(free_port()))
+    port_check = (await diagnose(environ, offline=True)).get("webhook.port")
+    assert port_check is not None and port_check.status is Status.WARN
+    assert f"a hermes-sms gateway (pid {os.getpid()}) is running with this HERMES_HOME" in (
+        port_check.message
+    )
+    assert "Point the tunnel at the port it listens on" in (port_check.fix or "")
+
+    await gw.gateway.stop(grace=1)
+    port_check = (await diagnose(environ, offline=True)).get("webhook.port")
+    assert port_check is not None and port_check.status is Status.PASS

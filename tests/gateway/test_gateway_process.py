@@ -236,3 +236,30 @@ async def test_sigkill_after_ack_reply_arrives_exactly_once(
     assert again.status == 200
     assert await second.stop() == 0
     assert [m["body"] for m in emulator.messages] == ["You said: survive this"]
+
+
+async def test_second_gateway_on_the_same_home_is_refused_until_the_first_dies(
+    gateway_env, emulator, twilio_creds, isolated_home: Path
+) -> None:
+    """Two gateways on one database would answer every message twice. The second one exits 2
+    naming the first; once the first is gone, even by SIGKILL, a new one starts."""
+    first = await spawn(gateway_env)
+    await first.wait_for("listening")
+    other_port = str(free_port())
+    second = await run_cli("gateway", "--port", other_port, env=gateway_env)
+    assert second.code == 2, second.output
+    assert f"another hermes-sms gateway (pid {first.process.pid}) is already running" in (
+        second.stderr
+    )
+    assert str(isolated_home) in second.stderr
+    assert "listening" not in second.output and "Traceback" not in second.output
+    # The first one is unaffected and still the only one answering.
+    assert (await text(first, twilio_creds, "still one")).status == 200
+    await emulator.wait_for_messages(1, timeout=20)
+
+    first.process.kill()  # no shutdown code runs: the kernel drops the lock
+    await first.process.wait()
+    third = await spawn({**gateway_env, "SMS_WEBHOOK_PORT": other_port})
+    await third.wait_for("listening")
+    assert await third.stop() == 0
+    assert [m["body"] for m in emulator.messages] == ["You said: still one"]
