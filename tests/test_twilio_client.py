@@ -329,6 +329,67 @@ async def test_clean_failures_are_not_in_doubt(emulator: TwilioEmulator):
     assert info.value.status == 503 and not info.value.in_doubt
 
 
+@pytest.mark.parametrize("failure", ["500", "no answer"])
+async def test_blind_retry_after_an_accepted_request_sends_twice(
+    emulator: TwilioEmulator, failure: str
+):
+    """The default (`hermes-sms send`): Twilio created the message but answered 500, or its
+    answer came too late; the retry creates a second one. Documented, and the reason the
+    gateway's outbox asks for `retry_unanswered=False`."""
+    if failure == "500":
+        emulator.inject_fault(500, count=1, processed=True)
+    else:
+        emulator.inject_fault(None, latency=0.5, count=1, processed=True)
+    async with make_client(emulator, timeout=0.2) as client:
+        await client.create_message(to=TO, from_=OUR_NUMBER, body="twice")
+    assert [m["body"] for m in emulator.messages] == ["twice", "twice"]
+
+
+@pytest.mark.parametrize("failure", ["500", "503", "no answer", "lost answer after a 429"])
+async def test_retry_unanswered_false_raises_the_first_maybe_done_failure(
+    emulator: TwilioEmulator, failure: str
+):
+    if failure == "500":
+        emulator.inject_fault(500, count=1, processed=True)
+    elif failure == "503":
+        emulator.inject_fault(503, count=1)
+    elif failure == "no answer":
+        emulator.inject_fault(None, latency=0.5, count=1, processed=True)
+    else:
+        emulator.inject_fault(429, count=1, retry_after=0)
+        emulator.inject_fault(None, latency=0.5, count=1, processed=True)
+    async with make_client(emulator, timeout=0.2) as client:
+        with pytest.raises(TwilioError) as info:
+            await client.create_message(
+                to=TO, from_=OUR_NUMBER, body="once", retry_unanswered=False
+            )
+    err = info.value
+    assert err.retryable  # for later, after a look in the message log
+    assert len(client.attempts) == (2 if "429" in failure else 1)
+    assert err.in_doubt is (failure not in ("500", "503"))
+    assert len(emulator.messages) == (0 if failure == "503" else 1)
+
+
+async def test_retry_unanswered_false_still_retries_what_was_never_carried_out(
+    emulator: TwilioEmulator,
+):
+    """A 429 was never processed and a refused connection sent nothing: retried as before."""
+    emulator.inject_fault(429, count=2, retry_after=0)
+    async with make_client(emulator) as client:
+        sent = await client.create_message(
+            to=TO, from_=OUR_NUMBER, body="x", retry_unanswered=False
+        )
+    assert sent.sid.startswith("SM") and len(client.attempts) == 3
+    base_url = f"http://127.0.0.1:{free_port()}"
+    sleep = SleepRecorder()
+    async with TwilioClient(
+        "AC" + "0" * 32, "secret-token-value", base_url=base_url, max_attempts=3, sleep=sleep
+    ) as client:
+        with pytest.raises(TwilioError):
+            await client.create_message(to=TO, from_=OUR_NUMBER, body="x", retry_unanswered=False)
+    assert len(client.attempts) == 3
+
+
 async def test_unreachable_port_is_retryable_connection_error():
     base_url = f"http://127.0.0.1:{free_port()}"
     sleep = SleepRecorder()

@@ -99,6 +99,10 @@ class Outbox:
                 to=part.recipient,
                 body=part.body,
                 status_callback=self._status_callback,
+                # A 5xx or a lost answer may hide an accepted message: rather than the client's
+                # blind retry, the part stays `sending` and is looked up in Twilio's message log
+                # before it is sent again (`_find_accepted`), so a reply never goes twice.
+                retry_unanswered=False,
                 **origin_fields(self._twilio),
             )
         except TwilioError as error:
@@ -118,9 +122,16 @@ class Outbox:
                 # A 429 was never processed: sending again cannot duplicate it. (Unless an
                 # earlier attempt went unanswered: then it stays in doubt, like a timeout.)
                 self._store.requeue(part.id)
+                self._log.warning("send to %s deferred, will retry: %s", who, error)
+                raise _Deferred
             # Otherwise (5xx, timeout, no answer) Twilio may have accepted it: the part stays
             # `sending`, so the next attempt first looks for it in Twilio's message log.
-            self._log.warning("send to %s deferred, will retry: %s", who, error)
+            self._log.warning(
+                "send to %s deferred, will retry once Twilio's message log shows it was not "
+                "sent: %s",
+                who,
+                error,
+            )
             raise _Deferred
         self._store.mark_failed(part.id, error.code, error.message)
         self._log.warning(

@@ -77,6 +77,8 @@ class Fault:
     path_contains: str
     # Matching requests still to let through before the fault starts firing.
     after: int = 0
+    # True: the request is carried out first, and only the answer goes wrong.
+    processed: bool = False
     fired: int = 0
 
 
@@ -269,6 +271,7 @@ class TwilioEmulator:
         latency: float = 0.0,
         path_contains: str = "/Messages.json",
         after: int = 0,
+        processed: bool = False,
     ) -> Fault:
         """Make requests whose path contains ``path_contains`` misbehave.
 
@@ -279,6 +282,11 @@ class TwilioEmulator:
         to 20429 for 429 and 20500/20503 for 500/503) and a ``Retry-After`` header if asked.
         ``status=None`` only adds latency and then processes the request normally. Faults fire
         before authentication, as an overloaded edge would.
+
+        ``processed=True`` is the case that makes blind retries send twice: the request is
+        carried out first (the message is created), then the latency and the error answer
+        follow, so the client sees a 5xx or, with a latency beyond its timeout, no answer at
+        all, although Twilio has the message.
         """
         if count is not None and count < 1:
             raise ValueError("count must be at least 1")
@@ -288,7 +296,9 @@ class TwilioEmulator:
             raise ValueError("after must be 0 or more")
         if status is not None and code is None:
             code = _DEFAULT_FAULT_CODES.get(status)
-        fault = Fault(status, code, count, share, retry_after, latency, path_contains, after)
+        fault = Fault(
+            status, code, count, share, retry_after, latency, path_contains, after, processed
+        )
         self._faults.append(fault)
         return fault
 
@@ -389,6 +399,13 @@ class TwilioEmulator:
         self, request: web.Request, handler: Handler, record: RecordedRequest
     ) -> web.StreamResponse:
         fault = self._fire_fault(request.path)
+        if fault is not None and fault.processed:
+            response = await self._process(request, handler)
+            if fault.latency > 0:
+                await self._delay(fault.latency)  # the client may have given up by now
+            if fault.status is not None:
+                raise self._fault_error(fault)
+            return response
         if fault is not None:
             if fault.latency > 0:
                 await self._delay(fault.latency)
@@ -400,16 +417,24 @@ class TwilioEmulator:
                     record.abandoned = True
                     raise _ApiError(499, None, "client closed the connection")
             if fault.status is not None:
-                headers = {}
-                if fault.retry_after is not None:
-                    headers["Retry-After"] = f"{fault.retry_after:g}"
-                message = _FAULT_MESSAGES.get(fault.status, f"Injected fault (HTTP {fault.status})")
-                raise _ApiError(fault.status, fault.code, message, headers)
+                raise self._fault_error(fault)
+        return await self._process(request, handler)
+
+    async def _process(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self._check_auth(request)
         if request.match_info.get("account_sid", self.account_sid) != self.account_sid:
             # Authenticated, but the account in the path is not this one (nor a subaccount).
             raise _ApiError(404, 20404, f"The requested resource {request.path} was not found")
         return await handler(request)
+
+    @staticmethod
+    def _fault_error(fault: Fault) -> _ApiError:
+        assert fault.status is not None
+        headers = {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
+        message = _FAULT_MESSAGES.get(fault.status, f"Injected fault (HTTP {fault.status})")
+        return _ApiError(fault.status, fault.code, message, headers)
 
     async def _delay(self, seconds: float) -> None:
         # Wakes early when stop() is called, so a long injected latency never holds up shutdown.

@@ -252,13 +252,18 @@ class TwilioClient(PooledHttpClient):
         messaging_service_sid: str | None = None,
         status_callback: str | None = None,
         media_urls: Sequence[str] = (),
+        retry_unanswered: bool = True,
     ) -> SentMessage:
         """Queue an SMS/MMS. Exactly one of ``from_`` / ``messaging_service_sid`` is required.
 
         Idempotency caveat: Twilio has no idempotency key for Messages. Retrying on 429 and 5xx is
-        what Twilio recommends (a 429 was never processed). A timeout or dropped connection after
-        the request went out may mean Twilio *did* accept it, so the retry we still make for those
-        can, rarely, send the message twice; we accept a rare duplicate over a lost answer.
+        what Twilio recommends (a 429 was never processed). A 5xx, a timeout or a dropped
+        connection after the request went out may mean Twilio *did* accept it, so retrying
+        those at once can, rarely, send the message twice. ``retry_unanswered=False`` does not:
+        the first such failure is raised (429s and failed connections are still retried), for
+        a caller that looks in Twilio's message log before sending again, as the gateway's
+        outbox does. The default keeps retrying: for a one-off send, a rare duplicate is
+        better than giving up on the first hiccup.
         """
         if (from_ is None) == (messaging_service_sid is None):
             raise ValueError("exactly one of from_ or messaging_service_sid is required")
@@ -275,7 +280,12 @@ class TwilioClient(PooledHttpClient):
             form.append(("StatusCallback", status_callback))
         # MediaUrl is repeated once per attachment, which is why form is a list of pairs.
         form.extend(("MediaUrl", url) for url in media_urls)
-        data = await self._request("POST", self._account_path("/Messages.json"), form=form)
+        data = await self._request(
+            "POST",
+            self._account_path("/Messages.json"),
+            form=form,
+            retry_unanswered=retry_unanswered,
+        )
         message = SentMessage.from_json(data)
         if not message.sid.startswith(("SM", "MM")):
             # Not a created message (a proxy's page, a list): claiming success would lose it.
@@ -356,8 +366,10 @@ class TwilioClient(PooledHttpClient):
         *,
         form: Sequence[tuple[str, str]] | None = None,
         query: Mapping[str, str] | None = None,
+        retry_unanswered: bool = True,
     ) -> dict[str, Any]:
-        """Send one logical request, retrying transient failures with capped, jittered backoff."""
+        """Send one logical request, retrying transient failures with capped, jittered backoff
+        (not those that may have been carried out, unless ``retry_unanswered``)."""
         attempt = 0
         # Whether any attempt may have reached Twilio without an answer coming back: the error
         # finally raised must say so even when the last attempt failed cleanly (a timeout, then
@@ -371,6 +383,9 @@ class TwilioClient(PooledHttpClient):
                 error = failure.error
                 doubt = doubt or error.in_doubt
                 error.in_doubt = doubt
+                maybe_done = error.in_doubt or (error.status or 0) >= 500
+                if not retry_unanswered and maybe_done:
+                    raise error from failure.__cause__
                 if not error.retryable or attempt >= self.max_attempts:
                     raise error from failure.__cause__
                 if failure.retry_after is not None and failure.retry_after > self.retry_after_max:

@@ -12,6 +12,7 @@ from harness import ALICE, OUR_NUMBER
 from hermes_sms.config import TwilioConfig
 from hermes_sms.gateway.outbox import Outbox
 from hermes_sms.store import SENDING, SENT, NewPart, Store
+from hermes_sms.twilio.client import TwilioClient
 
 
 @pytest.fixture
@@ -108,14 +109,55 @@ async def test_5xx_leaves_part_to_be_looked_up_first(
     store: Store, outbox: Outbox, emulator
 ) -> None:
     (part_id,) = store.queue_outbound(ALICE, [NewPart("maybe sent", "GSM-7", 1)], kind="reply")
-    emulator.inject_fault(500, count=4)
+    emulator.inject_fault(500, count=1)
     assert not (await outbox.flush(ALICE)).complete
     part = store.part(part_id)
     assert part is not None and part.state == "sending"  # Twilio may have it: check first
+    assert [r.method for r in emulator.requests] == ["POST"]  # no blind retry after a 500
     assert (await outbox.flush(ALICE)).complete
-    lookups = [r for r in emulator.requests if r.method == "GET" and "Messages" in r.path]
-    assert len(lookups) == 1
+    assert [r.method for r in emulator.requests] == ["POST", "GET", "POST"]
     assert [m["body"] for m in emulator.messages] == ["maybe sent"]
+
+
+def _outbox_with(store: Store, client: TwilioClient, twilio_creds) -> Outbox:
+    twilio = TwilioConfig(
+        account_sid=twilio_creds.account_sid,
+        auth_token=twilio_creds.auth_token,
+        phone_number=OUR_NUMBER,
+        api_base_url=client.base_url,
+    )
+    return Outbox(store, client, twilio, logging.getLogger("test.outbox"))
+
+
+@pytest.mark.parametrize("failure", ["500", "no answer"])
+async def test_accepted_despite_a_failed_answer_is_found_not_sent_twice(
+    store: Store, emulator, twilio_creds, failure: str
+) -> None:
+    """Twilio created the message, but its answer was a 500 or never came: a blind retry
+    would send it again. The outbox finds it in the message log instead: one SMS."""
+    client = TwilioClient(
+        twilio_creds.account_sid,
+        twilio_creds.auth_token,
+        base_url=emulator.base_url,
+        timeout=0.3,
+        backoff_base=0.01,
+        backoff_max=0.02,
+    )
+    async with client:
+        outbox = _outbox_with(store, client, twilio_creds)
+        (part_id,) = store.queue_outbound(ALICE, [NewPart("only once", "GSM-7", 1)], kind="reply")
+        if failure == "500":
+            emulator.inject_fault(500, count=1, processed=True)
+        else:
+            emulator.inject_fault(None, latency=1.0, count=1, processed=True)
+        assert not (await outbox.flush(ALICE)).complete
+        assert [m["body"] for m in emulator.messages] == ["only once"]  # Twilio has it
+        assert (await outbox.flush(ALICE)).complete
+    assert [m["body"] for m in emulator.messages] == ["only once"]
+    assert [r.method for r in emulator.requests] == ["POST", "GET"]
+    part = store.part(part_id)
+    assert part is not None and part.state == SENT
+    assert part.twilio_sid == emulator.messages[0]["sid"]
 
 
 async def test_429_requeues_without_a_lookup(store: Store, outbox: Outbox, emulator) -> None:
