@@ -118,20 +118,17 @@ class Outbox:
             self._log.info("%s has opted out (Twilio 21610): marked, nothing more sent", who)
             return None
         if error.retryable:
-            if (error.status == THROTTLED or error.code == THROTTLED_CODE) and not error.in_doubt:
-                # A 429 was never processed: sending again cannot duplicate it. (Unless an
-                # earlier attempt went unanswered: then it stays in doubt, like a timeout.)
+            # A 429 was never processed: sending again cannot duplicate it. (Unless an earlier
+            # attempt went unanswered: then it stays in doubt, like a timeout.) Otherwise (5xx,
+            # timeout, no answer) Twilio may have accepted it: the part stays `sending`, so the
+            # next attempt first looks for it in Twilio's message log.
+            throttled = error.status == THROTTLED or error.code == THROTTLED_CODE
+            if throttled and not error.in_doubt:
                 self._store.requeue(part.id)
-                self._log.warning("send to %s deferred, will retry: %s", who, error)
-                raise _Deferred
-            # Otherwise (5xx, timeout, no answer) Twilio may have accepted it: the part stays
-            # `sending`, so the next attempt first looks for it in Twilio's message log.
-            self._log.warning(
-                "send to %s deferred, will retry once Twilio's message log shows it was not "
-                "sent: %s",
-                who,
-                error,
-            )
+                when = ""
+            else:
+                when = " once Twilio's message log shows it was not sent"
+            self._log.warning("send to %s deferred, will retry%s: %s", who, when, error)
             raise _Deferred
         self._store.mark_failed(part.id, error.code, error.message)
         self._log.warning(

@@ -25,11 +25,8 @@ DEFAULT_GRACE_SECONDS = 10.0
 
 
 class ListenError(Exception):
-    """The server cannot listen (port taken, bad host); the message names the variable."""
-
-
-class AlreadyRunning(ListenError):
-    """Another gateway is serving the same database; the message names its pid and folder."""
+    """The gateway cannot serve: port taken, bad host (the message names the variable), or
+    another gateway running on the same database (it names that one's pid)."""
 
 
 @dataclass
@@ -83,13 +80,12 @@ class Gateway:
         self._stopped = False
 
     async def start(self, host: str | None = None, port: int | None = None) -> Listening:
-        """Listen, then resume work left from a previous run; raises ListenError, or
-        AlreadyRunning when another gateway uses the same database."""
-        # Before listening or resuming anything: the other gateway owns the queue.
+        """Listen, then resume work left from a previous run; raises ListenError."""
+        # Before listening or resuming anything: another gateway on this database owns its queue.
         try:
             self._lock = InstanceLock.acquire(self.store.path.parent / LOCK_NAME)
         except AlreadyRunningError as exc:
-            raise AlreadyRunning(str(exc)) from exc
+            raise ListenError(str(exc)) from exc
         host = self.settings.webhook_host if host is None else host
         port = self.settings.webhook_port if port is None else port
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)

@@ -11,7 +11,7 @@ import pytest
 from harness import ALICE
 
 from hermes_sms.gateway.instance_lock import AlreadyRunningError, InstanceLock
-from hermes_sms.gateway.service import AlreadyRunning
+from hermes_sms.gateway.service import ListenError
 
 
 def test_second_acquire_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ async def test_a_gateway_refuses_the_database_of_a_running_one(start_gateway) ->
     """Through the real Gateway: the second start fails before listening or resuming, and
     `stop` hands the database over."""
     first = await start_gateway()
-    with pytest.raises(AlreadyRunning, match=rf"\(pid {os.getpid()}\) is already running"):
+    with pytest.raises(ListenError, match=rf"\(pid {os.getpid()}\) is already running"):
         await start_gateway()
     assert (await first.text("one gateway")).status == 200
     await first.settle()
