@@ -81,9 +81,11 @@ def parse_number_list(raw: str) -> list[str]:
 def redact(number: str) -> str:
     """`+15550104567` → `+1555***4567`: enough to tell numbers apart in a log, not to dial them."""
     text = (number or "").strip()
-    if len(text) >= 10:
+    # Five and four kept need at least three hidden: +1 numbers (12 characters) and longer.
+    # Shorter ones (+376 312 345, Andorra; +354 551 1234, Iceland) would show all but one or
+    # two digits, so they keep two and two.
+    if len(text) >= 12:
         return f"{text[:5]}***{text[-4:]}"
-    # Too short to keep nine characters without showing nearly all of it.
     return f"{text[:2]}***{text[-2:]}" if len(text) >= 8 else "***"
 
 

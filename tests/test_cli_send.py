@@ -357,6 +357,34 @@ def test_dry_run_notes_the_opt_out_and_exits_0(isolated_home) -> None:
     assert "+1555***0002 has opted out (texted STOPALL on " in result.stderr
 
 
+async def test_opted_out_home_channel_gets_nothing(send_env, emulator, isolated_home) -> None:
+    _opt_out(isolated_home, ALICE, "STOP")
+    (isolated_home / ".env").write_text(f"SMS_HOME_CHANNEL={ALICE}\n")
+    result = await run_cli("send", "to home", env=send_env)
+    assert result.code == 1, result.output
+    assert "+1555***0002 has opted out" in result.stderr
+    assert emulator.requests == []
+
+
+async def test_opted_out_recipient_written_another_way_gets_nothing(
+    send_env, emulator, isolated_home
+) -> None:
+    _opt_out(isolated_home, ALICE, "STOP")
+    result = await run_cli("send", "--to", "+1 (555) 010-0002", "hello", env=send_env)
+    assert result.code == 1, result.output
+    assert "+1555***0002 has opted out" in result.stderr
+    assert emulator.requests == []
+
+
+def test_dry_run_to_an_opted_out_home_channel_notes_it(isolated_home) -> None:
+    _opt_out(isolated_home, ALICE, "STOP")
+    (isolated_home / ".env").write_text(f"SMS_HOME_CHANNEL={ALICE}\n")
+    result = run_in_process("send", "--dry-run", "hi", env=base_env(isolated_home))
+    assert result.code == 0, result.output
+    assert "+1555***0002 has opted out (texted STOP on " in result.stderr
+    assert "to +1555***0002" in result.stdout
+
+
 async def test_unreadable_gateway_database_does_not_block_send(
     send_env, emulator, isolated_home
 ) -> None:
