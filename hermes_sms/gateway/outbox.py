@@ -153,7 +153,7 @@ class Outbox:
             # Replies repeat (apologies, /help, "OK"): a SID that another part already holds
             # is that part's, not this one's.
             if (
-                message.body == part.body
+                message.has_body(part.body)
                 and message.direction.startswith("outbound")
                 and not self._store.has_sid(message.sid)
             ):

@@ -40,6 +40,8 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _DOCS_URL = "https://www.twilio.com/docs/errors/{code}"
 # Twilio answers infrastructure failures with these codes in the JSON body.
 _DEFAULT_FAULT_CODES = {429: 20429, 500: 20500, 503: 20503}
+# Written out here, not imported: the emulator is the tests' independent picture of Twilio.
+TRIAL_NOTICE = "Sent from your Twilio trial account - "
 _FAULT_MESSAGES = {
     429: "Too Many Requests",
     500: "An internal server error has occurred",
@@ -555,6 +557,10 @@ class TwilioEmulator:
                 "or purchase a Twilio number to send messages to unverified numbers.",
             )
 
+        if self.account_type == "Trial" and body:
+            # Twilio puts its notice in front of a trial account's messages, and its records
+            # (the answer, the message log) show the body as sent, notice included.
+            body = TRIAL_NOTICE + body
         sid = _new_sid("MM" if media_urls else "SM")
         via_service = bool(service_sid)
         created = _now_rfc2822()

@@ -73,6 +73,10 @@ class SentMessage:
         )
 
 
+# What a trial account's messages start with, in the SMS and in Twilio's records of them.
+TRIAL_BODY_PREFIX = "Sent from your Twilio trial account - "
+
+
 @dataclass(frozen=True)
 class MessageRecord:
     """A message as Twilio's message log lists it."""
@@ -92,6 +96,11 @@ class MessageRecord:
     def failed(self) -> bool:
         """Twilio gave up on it: not sent at all ("failed") or not delivered ("undelivered")."""
         return self.status in ("failed", "undelivered")
+
+    def has_body(self, body: str) -> bool:
+        """True when this is the message created with `body`: on a trial account Twilio
+        records it with its trial notice in front."""
+        return self.body == body or self.body == TRIAL_BODY_PREFIX + body
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MessageRecord:

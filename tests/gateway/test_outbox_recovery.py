@@ -201,3 +201,22 @@ async def test_throttled_after_a_lost_answer_is_looked_up_before_resending(
     assert not result.complete
     part = store.part(part_id)
     assert part is not None and part.state == SENDING
+
+
+async def test_trial_accounts_notice_does_not_hide_an_accepted_part(
+    store: Store, outbox: Outbox, emulator
+) -> None:
+    """Twilio records a trial account's message with its notice in front: the look-up must
+    still recognise the part, or every part in doubt would go twice on a trial account."""
+    emulator.account_type = "Trial"
+    emulator.verified_numbers.add(ALICE)
+    (part_id,) = store.queue_outbound(ALICE, [NewPart("only once", "GSM-7", 1)], kind="reply")
+    emulator.inject_fault(500, count=1, processed=True)
+    assert not (await outbox.flush(ALICE)).complete
+    assert [m["body"] for m in emulator.messages] == [
+        "Sent from your Twilio trial account - only once"
+    ]
+    assert (await outbox.flush(ALICE)).complete
+    assert len(emulator.messages) == 1
+    part = store.part(part_id)
+    assert part is not None and part.twilio_sid == emulator.messages[0]["sid"]
