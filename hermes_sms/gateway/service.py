@@ -82,10 +82,16 @@ class Gateway:
     async def start(self, host: str | None = None, port: int | None = None) -> Listening:
         """Listen, then resume work left from a previous run; raises ListenError."""
         # Before listening or resuming anything: another gateway on this database owns its queue.
+        lock_path = self.store.path.parent / LOCK_NAME
         try:
-            self._lock = InstanceLock.acquire(self.store.path.parent / LOCK_NAME)
+            self._lock = InstanceLock.acquire(lock_path)
         except AlreadyRunningError as exc:
             raise ListenError(str(exc)) from exc
+        except OSError as exc:
+            raise ListenError(
+                f"cannot use {lock_path} ({exc.strerror or exc}): check that "
+                f"{lock_path.parent} is writable"
+            ) from exc
         host = self.settings.webhook_host if host is None else host
         port = self.settings.webhook_port if port is None else port
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)

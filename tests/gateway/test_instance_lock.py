@@ -57,3 +57,13 @@ async def test_a_gateway_refuses_the_database_of_a_running_one(start_gateway) ->
     assert (await second.text("the next one")).status == 200
     await second.settle()
     assert second.replies_to(ALICE) == ["You said: one gateway", "You said: the next one"]
+
+
+async def test_an_unusable_lock_file_is_a_clear_start_error(
+    start_gateway, isolated_home: Path
+) -> None:
+    """A lock file the gateway cannot open (here a folder in its place) stops the start with
+    the path and what to check, not a traceback."""
+    (isolated_home / "gateway.lock").mkdir(parents=True)
+    with pytest.raises(ListenError, match=r"cannot use .*gateway\.lock \(Is a directory\)"):
+        await start_gateway()
