@@ -171,7 +171,12 @@ def _read_env_text(home: Path, path: Path) -> str | None:
         problem = messages.HOME_UNREADABLE.format(home=home, reason=reason) + "."
         raise ConfigError([problem], path, setup_can_fix=False) from None
     if not stat.S_ISREG(info.st_mode):
-        return None
+        # Skipping it would report every variable "not set" and send the user to setup, which
+        # cannot write over a folder either.
+        problem = f"{messages.ENV_NOT_A_FILE.format(path=path)}: " + (
+            messages.ENV_NOT_A_FILE_FIX.format(path=path)
+        )
+        raise ConfigError([problem], path, setup_can_fix=False)
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -262,11 +267,16 @@ def _whole_number(raw: str) -> int:
     return int(text)
 
 
+# Plain decimals only, as a person writes seconds: float() would also take "1_0" (ten),
+# "1e3", "nan" and non-ASCII digits, none of which anyone means in a .env file.
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def _decimal(raw: str) -> float:
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError("") from None
+    text = raw.strip()
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError("")
+    return float(text)
 
 
 PORT_EXPECTED = "a port number (1-65535)"

@@ -31,6 +31,9 @@ HOME_NOT_YOURS = (
     "private: point HERMES_HOME (or --home) at a directory of your own, such as ~/.hermes"
 )
 HOME_TIGHTENED = "Tightened {home} from {old:04o} to 0700, so only you can read what it holds."
+# A folder (or a device) where the .env file should be: neither read nor replaced by setup.
+ENV_NOT_A_FILE = "{path} is not a regular file"
+ENV_NOT_A_FILE_FIX = "Replace {path} with a file."
 ENV_FILE_SYNTAX = (
     "{path}, line {line}: not a NAME=value setting (an unclosed quote?); fix or remove it"
 )

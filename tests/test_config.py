@@ -151,6 +151,12 @@ def test_bad_value_names_variable_and_expectation(
     assert info.value.problems[0].startswith(expected)
 
 
+@pytest.mark.parametrize(("value", "seconds"), [("2", 2.0), ("0.5", 0.5), (".5", 0.5), ("3.", 3.0)])
+def test_plain_decimals_are_seconds(isolated_home: Path, value: str, seconds: float) -> None:
+    settings = load_settings(env(isolated_home, **{**GOOD, "SMS_DEBOUNCE_SECONDS": value}))
+    assert settings.debounce_seconds == seconds
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -160,6 +166,11 @@ def test_bad_value_names_variable_and_expectation(
         ("SMS_MAX_CONCURRENCY", "four"),
         ("SMS_AGENT_HISTORY_TURNS", "1.5"),
         ("SMS_DEBOUNCE_SECONDS", "two"),
+        # float() would take these: ten, a thousand, and Arabic-Indic ten.
+        ("SMS_DEBOUNCE_SECONDS", "1_0"),
+        ("SMS_AGENT_TIMEOUT", "1e3"),
+        ("SMS_AGENT_TIMEOUT", "١٠"),
+        ("SMS_RATE_LIMIT", "20/6_0"),
         ("SMS_RATE_LIMIT", "x/60"),
     ],
 )

@@ -120,3 +120,21 @@ def test_redact_text_finds_every_number(text: str, count: int) -> None:
 
 def test_session_digits() -> None:
     assert session_digits("+15550100002") == "15550100002"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        ("", PhoneNumberError.EMPTY),
+        ("  ", PhoneNumberError.EMPTY),
+        ("n/a", PhoneNumberError.NO_DIGITS),
+        ("555 010 0002", PhoneNumberError.NO_COUNTRY),
+        ("+1 555", PhoneNumberError.WRONG_LENGTH),
+        ("+999 123", PhoneNumberError.UNPARSABLE),
+    ],
+)
+def test_error_kind_names_the_rule_broken(raw: str, kind: str) -> None:
+    # The wizard words its one-line messages by `kind`.
+    with pytest.raises(PhoneNumberError) as info:
+        normalize_e164(raw)
+    assert info.value.kind == kind

@@ -53,7 +53,11 @@ def check_env_file(path: Path) -> CheckResult:
             check, f"cannot read {path}: {exc.strerror}", f"Check the permissions of {path.parent}."
         )
     if not stat.S_ISREG(info.st_mode):
-        return failed(check, f"{path} is not a regular file", f"Replace {path} with a file.")
+        return failed(
+            check,
+            messages.ENV_NOT_A_FILE.format(path=path),
+            messages.ENV_NOT_A_FILE_FIX.format(path=path),
+        )
     mode = stat.S_IMODE(info.st_mode)
     try:
         path.read_bytes()  # opening is not enough: the read itself can fail
