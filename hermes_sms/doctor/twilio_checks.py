@@ -251,7 +251,8 @@ def _webhook_url(
     settings = loaded.settings
     assert settings is not None
     current = number.sms_url or None
-    method = (number.sms_method or "").upper() or None
+    # No method recorded means Twilio's default, POST (as setup's webhook_is_set reads it).
+    method = (number.sms_method or WEBHOOK_METHOD).upper()
     if "SMS_WEBHOOK_URL" in loaded.problems or not settings.webhook_url:
         emit(
             skipped(

@@ -241,8 +241,18 @@ def _inline(node: SyntaxTreeNode) -> str:
 
 def _pieces(nodes: list[SyntaxTreeNode], counter: list[int]) -> list[_Piece]:
     out: list[_Piece] = []
+    # Just after an inline <br>: the spaces written around it and a line break right after it
+    # belong to the one break it already made ("one <br> two", "one<br>\ntwo").
+    after_br = False
     for node in nodes:
         kind = node.type
+        if after_br:
+            after_br = False
+            if kind in ("softbreak", "hardbreak"):
+                continue
+            if kind == "text":
+                out.append(node.content.lstrip(" \t"))
+                continue
         if kind == "text":
             out.append(node.content)
         elif kind == "text_special":
@@ -257,7 +267,10 @@ def _pieces(nodes: list[SyntaxTreeNode], counter: list[int]) -> list[_Piece]:
             out.append(node.content)
         elif kind == "html_inline":
             if _HTML_BREAK.fullmatch(node.content.strip()):
+                if out and isinstance(out[-1], str):
+                    out[-1] = out[-1].rstrip(" \t")
                 out.append("\n")
+                after_br = True
             else:
                 out.append(_strip_html(node.content))
         elif kind in ("em", "strong", "s"):
