@@ -87,14 +87,22 @@ def test_entity_in_a_path_is_decoded_without_a_backslash() -> None:
     assert markdown_to_text(r"C:\dir\a&amp;b") == r"C:\dir\a&b"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a path with a space is judged word by word: the backslash of an escape in "
-    "the words after the space (Files\\_tools, Files\\*.txt) is dropped",
+@pytest.mark.parametrize(
+    "path", [r"C:\Program Files\_tools", r"D:\My Files\*.txt", r"C:\My Big\_Files\_x"]
 )
-@pytest.mark.parametrize("path", [r"C:\Program Files\_tools", r"D:\My Files\*.txt"])
 def test_windows_path_with_a_space_keeps_every_backslash(path: str) -> None:
     assert markdown_to_text(f"Open {path} now") == f"Open {path} now"
+
+
+@pytest.mark.parametrize(
+    ("md", "text"),
+    [
+        (r"See C:\dir and snake\_case", r"See C:\dir and snake_case"),
+        ("C:\\dir\nsnake\\_case", "C:\\dir\nsnake_case"),
+    ],
+)
+def test_a_path_ends_at_a_word_without_a_backslash_or_at_a_line_end(md: str, text: str) -> None:
+    assert markdown_to_text(md) == text
 
 
 @pytest.mark.parametrize(

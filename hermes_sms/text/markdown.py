@@ -418,17 +418,28 @@ _PATH_START = re.compile(r"[A-Za-z]:\\|\\\\\w")
 
 
 def _path_escapes(pieces: list[_Piece]) -> set[_Escape]:
-    """The escapes inside path-like words, whose backslash must be kept."""
+    """The escapes inside path-like words, whose backslash must be kept.
+
+    A path may hold spaces (``C:\\Program Files\\_tools``): a word with a backslash right
+    after a path-like word, on the same line, is part of that path. A word without one ends
+    it, so ``C:\\dir and snake\\_case`` still drops the escape of ``snake_case``.
+    """
     keep: set[_Escape] = set()
     word: list[str] = []  # raw characters of the current word
     escapes: list[_Escape] = []
     literal_backslash = False
+    in_path = False  # the previous word, on this line, was part of a path
 
-    def flush() -> None:
-        nonlocal literal_backslash
+    def flush(separator: str = "\n") -> None:
+        nonlocal literal_backslash, in_path
         raw = "".join(word)
-        if escapes and (literal_backslash or _PATH_START.match(raw)):
+        continued = in_path and bool(escapes or literal_backslash)
+        if escapes and (literal_backslash or continued or _PATH_START.match(raw)):
             keep.update(escapes)
+        if raw:
+            in_path = separator != "\n" and bool(continued or _PATH_START.match(raw))
+        elif separator == "\n":
+            in_path = False
         word.clear()
         escapes.clear()
         literal_backslash = False
@@ -442,7 +453,7 @@ def _path_escapes(pieces: list[_Piece]) -> set[_Escape]:
             continue
         for ch in piece:
             if ch.isspace():
-                flush()
+                flush(ch)
             else:
                 word.append(ch)
                 literal_backslash = literal_backslash or ch == "\\"
