@@ -20,35 +20,18 @@ from test_doctor_support import (
     http_server,
     run_cli_async,
 )
-from test_doctor_twilio import replies
+from test_doctor_twilio import WEBHOOK_URL, diagnose, env, replies
 
 from hermes_sms.config import TwilioConfig
 from hermes_sms.doctor.delivery_checks import check_delivery
 from hermes_sms.doctor.loading import load
-from hermes_sms.doctor.result import Report, Status
+from hermes_sms.doctor.result import Status
 from hermes_sms.doctor.runner import DoctorOptions, run_doctor
 from hermes_sms.doctor.twilio_checks import WebhookFix, apply_webhook_fix
 from hermes_sms.doctor.webhook_checks import check_port
 from hermes_sms.gateway.paths import SERVICE_NAME
 from hermes_sms.sandbox import TwilioEmulator
 from hermes_sms.twilio.client import MessageRecord
-
-WEBHOOK_URL = f"http://127.0.0.1:{free_port()}/webhooks/twilio"
-
-
-def env(home: Path, emulator: TwilioEmulator, **overrides: str) -> dict[str, str]:
-    return environ_for(
-        home,
-        account_sid=emulator.account_sid,
-        auth_token=emulator.auth_token,
-        api_base_url=emulator.base_url,
-        **{"SMS_WEBHOOK_URL": WEBHOOK_URL, **overrides},
-    )
-
-
-async def diagnose(environ: dict[str, str], **options: Any) -> Report:
-    options.setdefault("timeout", FAST)
-    return await run_doctor(environ, DoctorOptions(**options))
 
 
 async def delivery(home: Path, emulator: TwilioEmulator, **overrides: str) -> dict[str, Any]:
