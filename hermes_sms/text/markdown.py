@@ -433,11 +433,11 @@ def _path_escapes(pieces: list[_Piece]) -> set[_Escape]:
     def flush(separator: str = "\n") -> None:
         nonlocal literal_backslash, in_path
         raw = "".join(word)
-        continued = in_path and bool(escapes or literal_backslash)
-        if escapes and (literal_backslash or continued or _PATH_START.match(raw)):
+        path_like = bool(_PATH_START.match(raw)) or (in_path and bool(escapes or literal_backslash))
+        if escapes and (literal_backslash or path_like):
             keep.update(escapes)
         if raw:
-            in_path = separator != "\n" and bool(continued or _PATH_START.match(raw))
+            in_path = path_like and separator != "\n"
         elif separator == "\n":
             in_path = False
         word.clear()
